@@ -1,0 +1,183 @@
+"""Parcours: the training-operations portal. `create_app()` builds the web application."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
+
+from portal.config import ROOT, load_config
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import queue
+    from portal.core.catalogs import compile_catalogs
+    from portal.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    compile_catalogs(only_stale=True)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(ROOT / "portal" / "translations"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CSP,
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+    queue.init_app(app)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    import uuid
+
+    from portal.accounts.models import User
+
+    try:
+        user = db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Importing a module's API file registers its endpoints on the API blueprint.
+    import portal.accounts.api  # noqa: F401
+    import portal.api.openapi  # noqa: F401
+    from portal.accounts.models import ApiToken, Organisation, User  # noqa: F401
+    from portal.accounts.views import bp as accounts_bp
+    from portal.api import bp as api_bp
+    from portal.monitoring.views import bp as monitoring_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(monitoring_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from portal.api.errors import error_response, http_error
+    from portal.core.htmx import render
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc):
+        if _wants_json():
+            return error_response(400, "csrf_failed")
+        return render("errors/error.html", status=400, code=400, reason=exc.description)
+
+    @app.errorhandler(HTTPException)
+    def http_failed(exc: HTTPException):
+        if _wants_json():
+            return http_error(exc)
+        return render("errors/error.html", status=exc.code or 500, code=exc.code, reason=None)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if _wants_json():
+            return error_response(500)
+        return render("errors/error.html", status=500, code=500, reason=None)
+
+    @app.after_request
+    def no_store_for_api(response):
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from portal.core.i18n import (
+        ROLE_LABELS,
+        current_language,
+        format_when,
+        language_choices,
+    )
+    from portal.core.navigation import registry
+
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.context_processor
+    def layout_context():
+        nav = registry.nav_for(current_user.role) if current_user.is_authenticated else []
+        return {
+            "nav_entries": nav,
+            "csrf_token_value": generate_csrf,
+            "language_choices": language_choices,
+            "current_language": current_language,
+            "role_labels": ROLE_LABELS,
+            "active_endpoint": request.endpoint,
+        }
+
+    @app.before_request
+    def remember_request_start():
+        g.setdefault("api_user", None)

@@ -1,0 +1,1 @@
+"""Organisations, people, roles, API tokens, login and profile."""

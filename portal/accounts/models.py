@@ -1,0 +1,73 @@
+"""Organisations, users and their API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.clock import utcnow
+from portal.core.types import UTCDateTime
+from portal.extensions import db
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Stored case-folded so that "İ" and "i" never make two accounts.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Only a SHA-256 of the token is kept; the token itself is shown once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

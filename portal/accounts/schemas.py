@@ -1,0 +1,99 @@
+"""API shapes for accounts: tokens, the caller's profile and users."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["admin", "coordinator", "trainer", "learner"]
+Locale = Literal["en", "fr", "tr"]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TokenRequest(StrictBody):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+    name: str | None = Field(default=None, max_length=100)
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    name: str
+    slug: str
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+    organisation: OrganisationOut
+    locale: Locale
+    timezone: str
+    telegram_chat_id: str | None
+    phone: str | None
+    is_active: bool
+    created_at: str
+    last_login_at: str | None
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+    is_active: bool
+
+
+class TokenCreated(BaseModel):
+    token: str
+    token_id: str
+    user: UserOut
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut]
+    total_count: int
+
+
+class MePatch(StrictBody):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    locale: Locale | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+    telegram_chat_id: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class UserCreate(StrictBody):
+    email: str = Field(max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    password: str | None = Field(default=None, max_length=1024)
+    locale: Locale = "en"
+    timezone: str | None = Field(default=None, max_length=64)
+    telegram_chat_id: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class UserPatch(StrictBody):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class UserQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Role | None = None
+    q: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+    total_count: int

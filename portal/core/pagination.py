@@ -1,0 +1,64 @@
+"""Offset pagination shared by pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+
+from portal.core.errors import ValidationError
+from portal.extensions import db
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@dataclass
+class Page:
+    items: list
+    total_count: int
+    limit: int
+    offset: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.limit < self.total_count
+
+    @property
+    def previous_offset(self) -> int:
+        return max(self.offset - self.limit, 0)
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + self.limit
+
+
+def parse_window(limit, offset, *, default: int = DEFAULT_LIMIT) -> tuple[int, int]:
+    """Validate `limit` (1..500) and `offset` (>= 0) given as strings or ints."""
+    errors = {}
+    try:
+        limit = default if limit in (None, "") else int(limit)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["limit"] = _("Use a whole number from 1 to %(max)d.", max=MAX_LIMIT)
+    try:
+        offset = 0 if offset in (None, "") else int(offset)
+        if offset < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["offset"] = _("Use a whole number, 0 or more.")
+    if errors:
+        raise ValidationError(_("Please check the query parameters."), details=errors)
+    return limit, offset
+
+
+def paginate(query: Select, limit: int, offset: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(limit).offset(offset)))
+    return Page(items=items, total_count=total, limit=limit, offset=offset)

@@ -1,0 +1,1 @@
+"""Health of the running system: database, queue and workers."""

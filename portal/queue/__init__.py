@@ -1,0 +1,58 @@
+"""The job queue: RQ on Redis in production, RQ on an in-process Redis stand-in when embedded.
+
+Portal code enqueues jobs by name ("worker.jobs.<module>.<function>") and only after commit;
+it never imports the worker package.
+"""
+
+from __future__ import annotations
+
+import fakeredis
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry
+
+QUEUES = ("default", "messages", "reminders", "integrations")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        connection = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    else:
+        # One shared server, so the web threads and the embedded worker thread see one Redis.
+        server = app.config.get("FAKE_REDIS_SERVER") or fakeredis.FakeServer()
+        app.config["FAKE_REDIS_SERVER"] = server
+        connection = fakeredis.FakeRedis(server=server)
+    app.extensions["queue_connection"] = connection
+
+
+def connection(app: Flask | None = None) -> redis.Redis:
+    return (app or current_app).extensions["queue_connection"]
+
+
+def is_embedded(app: Flask | None = None) -> bool:
+    return not (app or current_app).config.get("REDIS_URL")
+
+
+def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
+    return Queue(name, connection=connection(app))
+
+
+def enqueue(
+    job_name: str,
+    *args,
+    queue: str = "default",
+    job_id: str | None = None,
+    retries: int = 3,
+    intervals: tuple[int, ...] = (10, 60, 300),
+    **kwargs,
+):
+    """Enqueue `job_name` with plain arguments (ids, not objects). A job id makes it unique."""
+    return get_queue(queue).enqueue(
+        job_name,
+        *args,
+        job_id=job_id,
+        unique=bool(job_id),
+        retry=Retry(max=retries, interval=list(intervals)) if retries else None,
+        **kwargs,
+    )

@@ -1,0 +1,1 @@
+"""Background jobs: thin functions that take ids and call portal services."""

@@ -1,0 +1,47 @@
+"""The @job decorator: each job runs in an app context, commits on success, rolls back on error.
+
+The app is built once per worker process (or bound to the running app in embedded mode).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, current_app, has_app_context
+
+_app: Flask | None = None
+
+
+def bind_app(app: Flask) -> None:
+    """Use this app for jobs run in this process (embedded worker, tests)."""
+    global _app
+    _app = app
+
+
+def get_app() -> Flask:
+    global _app
+    if _app is None:
+        from portal import create_app
+
+        _app = create_app()
+    return _app
+
+
+def job(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        app = current_app._get_current_object() if has_app_context() else get_app()
+        with app.app_context():
+            from portal.extensions import db
+
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+                return result
+            except BaseException:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Jobs by module; each one is enqueued by its dotted name."""

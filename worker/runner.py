@@ -1,0 +1,77 @@
+"""Running workers: RQ processes on Redis, or a thread inside `portal run` when embedded."""
+
+from __future__ import annotations
+
+import threading
+
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+from portal import queue
+from worker.context import bind_app
+from worker.schedule import Ticker
+
+
+class ThreadWorker(SimpleWorker):
+    """An RQ worker that runs jobs in its own thread (no fork, no signal handlers)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+
+class EmbeddedWorker:
+    """The worker thread and the scheduler ticker of the embedded deployment."""
+
+    def __init__(self, app, queue_names=queue.QUEUES):
+        self.app = app
+        self.queue_names = list(queue_names)
+        connection = queue.connection(app)
+        self.worker = ThreadWorker(
+            [queue.get_queue(name, app) for name in self.queue_names],
+            connection=connection,
+            worker_ttl=20,
+        )
+        self.thread = threading.Thread(target=self._work, name="portal-worker", daemon=True)
+        self.ticker = Ticker(app, self.queue_names)
+
+    def _work(self) -> None:
+        self.worker.work(logging_level="WARNING")
+
+    def start(self) -> EmbeddedWorker:
+        bind_app(self.app)
+        self.thread.start()
+        self.ticker.start()
+        return self
+
+    def stop(self, timeout: float = 10) -> None:
+        self.ticker.stop()
+        self.worker._stop_requested = True
+        self.thread.join(timeout)
+        self.ticker.join(timeout)
+
+
+def run_redis_worker(app, queue_names=queue.QUEUES, burst: bool = False) -> None:
+    """`portal worker`: an RQ worker with the scheduler, plus the periodic ticker."""
+    bind_app(app)
+    ticker = Ticker(app, queue_names, interval=5.0)
+    ticker.start()
+    try:
+        # No fork per job: the app, its engine and its pool are built once per process.
+        worker = SimpleWorker(
+            [queue.get_queue(name, app) for name in queue_names],
+            connection=queue.connection(app),
+        )
+        worker.work(with_scheduler=True, burst=burst)
+    finally:
+        ticker.stop()
+
+
+def drain(app, queue_names=queue.QUEUES) -> bool:
+    """Run every queued job now, in this thread (tests and `portal` maintenance commands)."""
+    bind_app(app)
+    worker = ThreadWorker(
+        [queue.get_queue(name, app) for name in queue_names], connection=queue.connection(app)
+    )
+    return worker.work(burst=True, logging_level="WARNING")

@@ -1,0 +1,72 @@
+"""Periodic jobs: each is enqueued once per interval, whatever the number of workers.
+
+The job id carries the time bucket, so two workers ticking at once enqueue it once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from portal.core.clock import utcnow
+
+
+@dataclass(frozen=True)
+class Periodic:
+    job_name: str
+    every_seconds: int
+    queue: str = "default"
+
+
+# Modules add their sweeps here (outbox relay, due reminders, stuck-item scan, reports).
+PERIODIC: list[Periodic] = []
+
+
+def tick(
+    queue_for, now: datetime | None = None, entries: list[Periodic] | None = None
+) -> list[str]:
+    """Enqueue every periodic job whose bucket has not been enqueued yet. Returns their ids."""
+    now = now or utcnow()
+    enqueued = []
+    for entry in PERIODIC if entries is None else entries:
+        bucket = int(now.timestamp()) // entry.every_seconds
+        job_id = f"periodic-{entry.job_name.replace('.', '-')}-{bucket}"
+        job = queue_for(entry.queue).enqueue(
+            entry.job_name, job_id=job_id, unique=True, result_ttl=entry.every_seconds * 2
+        )
+        if job is not None:
+            enqueued.append(job_id)
+    return enqueued
+
+
+class Ticker(threading.Thread):
+    """Every second: move due scheduled/retried jobs to their queues and enqueue periodic jobs."""
+
+    def __init__(self, app, queue_names, interval: float = 1.0):
+        super().__init__(name="portal-ticker", daemon=True)
+        self.app = app
+        self.queue_names = list(queue_names)
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from rq.exceptions import DuplicateJobError
+        from rq.scheduler import RQScheduler
+
+        from portal import queue
+
+        connection = queue.connection(self.app)
+        scheduler = RQScheduler(self.queue_names, connection=connection)
+        scheduler.prepare_registries(self.queue_names)
+        while not self.stopping.wait(self.interval):
+            try:
+                scheduler.enqueue_scheduled_jobs()
+                tick(lambda name: queue.get_queue(name, self.app))
+            except DuplicateJobError:
+                pass
+            except Exception:  # keep ticking through a Redis hiccup
+                self.app.logger.exception("scheduler tick failed")
+
+    def stop(self) -> None:
+        self.stopping.set()
