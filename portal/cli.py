@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -14,6 +15,20 @@ def _app(**overrides):
     from portal import create_app
 
     return create_app(overrides or None)
+
+
+@contextmanager
+def _app_context(**overrides):
+    """An app context for a one-shot command; its connections are closed at the end."""
+    from portal.extensions import db
+
+    app = _app(**overrides)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _upgrade(app) -> None:
@@ -116,8 +131,7 @@ def create_user(email, name, role, password, org, locale, timezone) -> None:
     from portal.core.errors import DomainError
     from portal.extensions import db
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         organisation = db.session.scalar(select(Organisation).where(Organisation.name == org))
         try:
             if organisation is None:
@@ -149,8 +163,7 @@ def token(email: str, name: str) -> None:
     from portal.accounts.models import User
     from portal.extensions import db
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         try:
             normalised = services.normalise_email(email)
         except Exception:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty
+from rq.worker import WorkerStatus
 
 from portal import queue
 from worker.context import bind_app
@@ -20,6 +22,13 @@ class ThreadWorker(SimpleWorker):
     def _install_signal_handlers(self):
         pass
 
+    def heartbeat(self, timeout=None, pipeline=None):
+        super().heartbeat(timeout, pipeline)
+        # RQ waits for jobs in a loop that only a job or a signal ends; threads get no
+        # signals, so an idle worker that was asked to stop leaves from its heartbeat.
+        if self._stop_requested and pipeline is None and self.get_state() == WorkerStatus.IDLE:
+            raise StopRequested()
+
 
 class EmbeddedWorker:
     """The worker thread and the scheduler ticker of the embedded deployment."""
@@ -31,7 +40,7 @@ class EmbeddedWorker:
         self.worker = ThreadWorker(
             [queue.get_queue(name, app) for name in self.queue_names],
             connection=connection,
-            worker_ttl=20,
+            worker_ttl=16,  # blocks at most 1 s on an empty queue, so stop() is quick
         )
         self.thread = threading.Thread(target=self._work, name="portal-worker", daemon=True)
         self.ticker = Ticker(app, self.queue_names)

@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from rq.exceptions import DuplicateJobError
+
 from portal.core.clock import utcnow
 
 
@@ -32,11 +34,13 @@ def tick(
     for entry in PERIODIC if entries is None else entries:
         bucket = int(now.timestamp()) // entry.every_seconds
         job_id = f"periodic-{entry.job_name.replace('.', '-')}-{bucket}"
-        job = queue_for(entry.queue).enqueue(
-            entry.job_name, job_id=job_id, unique=True, result_ttl=entry.every_seconds * 2
-        )
-        if job is not None:
-            enqueued.append(job_id)
+        try:
+            queue_for(entry.queue).enqueue(
+                entry.job_name, job_id=job_id, unique=True, result_ttl=entry.every_seconds * 2
+            )
+        except DuplicateJobError:
+            continue  # another worker (or an earlier tick) enqueued this bucket
+        enqueued.append(job_id)
     return enqueued
 
 
@@ -51,7 +55,6 @@ class Ticker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        from rq.exceptions import DuplicateJobError
         from rq.scheduler import RQScheduler
 
         from portal import queue
@@ -63,8 +66,6 @@ class Ticker(threading.Thread):
             try:
                 scheduler.enqueue_scheduled_jobs()
                 tick(lambda name: queue.get_queue(name, self.app))
-            except DuplicateJobError:
-                pass
             except Exception:  # keep ticking through a Redis hiccup
                 self.app.logger.exception("scheduler tick failed")
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.config import LOCALES
 from portal.core.i18n import LANGUAGE_NAMES, ROLE_LABELS, timezone_names
 from portal.core.permissions import ROLES
 
-LANGUAGE_CHOICES = [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
+LANGUAGE_CHOICES = [
+    SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code}) for code in LOCALES
+]
 
 
 def _timezone_choices():
-    return [(name, name.replace("_", " ")) for name in timezone_names()]
+    return [SelectChoice(name, name.replace("_", " ")) for name in timezone_names()]
 
 
 def _role_choices():
-    return [(role, ROLE_LABELS[role]) for role in ROLES]
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 
 
 class LoginForm(FlaskForm):

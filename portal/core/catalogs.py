@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -20,7 +21,7 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract() -> Path:
+def extract(target: Path = POT) -> Path:
     _pybabel(
         "extract",
         "-F",
@@ -33,12 +34,12 @@ def extract() -> Path:
         "--omit-header",
         "--sort-output",
         "-o",
-        str(POT),
+        str(target),
         str(ROOT / "portal"),
         str(ROOT / "templates"),
         str(ROOT / "worker"),
     )
-    return POT
+    return target
 
 
 def update() -> None:
@@ -78,9 +79,10 @@ def compile_catalogs(*, only_stale: bool = False) -> list[Path]:
 
 def problems() -> list[str]:
     """Missing, untranslated or fuzzy entries, compared with a fresh extraction."""
-    pot_path = extract()
-    with pot_path.open("rb") as source:
-        expected = {m.id for m in read_po(source) if m.id}
+    with tempfile.TemporaryDirectory() as folder:
+        pot_path = extract(Path(folder) / "messages.pot")
+        with pot_path.open("rb") as source:
+            expected = {m.id for m in read_po(source) if m.id}
     found = []
     for code in TRANSLATED:
         po = TRANSLATIONS / code / "LC_MESSAGES" / "messages.po"

@@ -1,0 +1,194 @@
+"""Fixtures: the app on SQLite + fakeredis by default, or on TEST_DATABASE_URL / TEST_REDIS_URL.
+
+Every test starts from empty tables and an empty queue.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import MetaData, text
+
+_TMP = tempfile.mkdtemp(prefix="parcours-tests-")
+os.environ.setdefault("PORTAL_INSTANCE_DIR", _TMP)
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db, limiter  # noqa: E402
+from tests import factories  # noqa: E402
+
+ROLES = ("admin", "coordinator", "trainer", "learner")
+_CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+
+
+def redis_url() -> str | None:
+    return os.environ.get("TEST_REDIS_URL") or None
+
+
+def test_config(**extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "REDIS_URL": redis_url(),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "DEFAULT_TIMEZONE": "Europe/Paris",
+        "BASE_URL": "http://localhost",
+    }
+    config.update(extra)
+    return config
+
+
+def drop_everything(app) -> None:
+    with app.app_context():
+        metadata = MetaData()
+        metadata.reflect(bind=db.engine)
+        metadata.drop_all(bind=db.engine)
+        db.session.commit()
+
+
+def empty_tables(app) -> None:
+    with app.app_context():
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        db.session.commit()
+
+
+class PortalClient(FlaskClient):
+    """A test client that can fetch a CSRF token and post forms with it.
+
+    Each request runs in its own app context, as in production: a fresh `g` and its own
+    database session, not the ones of the test that calls it.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        response = self.get("/login")
+        if response.status_code == 302:  # logged in: any page carries the token
+            response = self.get("/profile")
+        match = _CSRF.search(response.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def post_form(self, url: str, data=None, *, htmx: bool = False, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        headers["X-CSRFToken"] = self.csrf_token()
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.post(url, data=data or {}, headers=headers, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    application = create_app(test_config())
+    application.test_client_class = PortalClient
+    drop_everything(application)
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(app):
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.remove()
+    ctx.pop()
+    empty_tables(app)
+    with app.app_context():
+        from portal import queue
+
+        queue.connection(app).flushdb()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def org():
+    return factories.make_org("Home Org")
+
+
+@pytest.fixture
+def other_org():
+    return factories.make_org("Other Org")
+
+
+@pytest.fixture
+def users(org):
+    """One user per role in `org`."""
+    return {role: factories.make_user(org, role) for role in ROLES}
+
+
+def login(client: PortalClient, user, password: str = factories.PASSWORD):
+    response = client.post_form("/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def login_as(app, users):
+    """login_as("trainer") → a client logged in as that role's user."""
+
+    def make(role: str):
+        return login(app.test_client(), users[role])
+
+    return make
+
+
+@pytest.fixture
+def api(app):
+    """api(user) → (method, path, **kw) calls with that user's bearer token."""
+
+    class Api:
+        def __init__(self, user=None):
+            self.client = app.test_client()
+            self.token = factories.make_token(user) if user is not None else None
+
+        def call(self, method, path, *, json=None, headers=None, **kwargs):
+            headers = dict(headers or {})
+            if self.token:
+                headers["Authorization"] = f"Bearer {self.token}"
+            return self.client.open(
+                "/api/v1" + path, method=method, json=json, headers=headers, **kwargs
+            )
+
+        def get(self, path, **kw):
+            return self.call("GET", path, **kw)
+
+        def post(self, path, **kw):
+            return self.call("POST", path, **kw)
+
+        def patch(self, path, **kw):
+            return self.call("PATCH", path, **kw)
+
+        def put(self, path, **kw):
+            return self.call("PUT", path, **kw)
+
+        def delete(self, path, **kw):
+            return self.call("DELETE", path, **kw)
+
+    return Api

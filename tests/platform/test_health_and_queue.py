@@ -1,0 +1,79 @@
+"""/healthz, the queue in both deployments, the embedded worker thread and periodic jobs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from portal import queue
+from worker.runner import EmbeddedWorker, drain
+from worker.schedule import Periodic, tick
+
+
+def _wait_for(predicate, seconds: float = 15.0) -> bool:
+    # A real thread does the work; poll instead of sleeping a fixed time.
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_healthz_without_worker_is_503(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["database"] == "ok" and body["redis"] == "ok"
+    assert body["worker"].startswith("error")
+
+
+def test_job_runs_through_the_queue(app):
+    token = uuid.uuid4().hex
+    queue.enqueue("worker.jobs.maintenance.ping", token)
+    assert drain(app) is True
+    assert queue.connection().get(f"portal:ping:{token}") == b"pong"
+
+
+def test_embedded_worker_thread_runs_jobs_and_reports_healthy(app, client):
+    runner = EmbeddedWorker(app).start()
+    try:
+        token = uuid.uuid4().hex
+        queue.enqueue("worker.jobs.maintenance.ping", token, queue="messages")
+        assert _wait_for(lambda: queue.connection().get(f"portal:ping:{token}") == b"pong")
+        assert _wait_for(lambda: client.get("/healthz").status_code == 200)
+        assert client.get("/healthz").get_json() == {
+            "status": "ok",
+            "database": "ok",
+            "redis": "ok",
+            "worker": "ok",
+        }
+    finally:
+        runner.stop()
+
+
+def test_healthz_reports_redis_down(app, client):
+    if not queue.is_embedded(app):
+        pytest.skip("simulates the outage with the embedded stand-in; CI stops real Redis apart")
+    server = app.config["FAKE_REDIS_SERVER"]
+    server.connected = False
+    try:
+        response = client.get("/healthz")
+    finally:
+        server.connected = True
+    assert response.status_code == 503
+    assert response.get_json()["redis"].startswith("error")
+
+
+def test_periodic_jobs_are_enqueued_once_per_interval(app):
+    entries = [Periodic("worker.jobs.maintenance.noop", 60)]
+    at = datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC)
+    first = tick(queue.get_queue, at, entries)
+    again = tick(queue.get_queue, at.replace(second=40), entries)
+    later = tick(queue.get_queue, at.replace(minute=1), entries)
+    assert len(first) == 1 and again == [] and len(later) == 1
+    assert queue.get_queue("default").count == 2
