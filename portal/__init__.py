@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+import importlib
+
+from flask import Flask, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import event
@@ -51,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", _sqlite_begin_immediate)
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
     )
@@ -81,11 +84,19 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event open transactions (pysqlite's own handling is unreliable
+    # with savepoints), and take the write lock up front: two writers never deadlock on an
+    # upgrade from a read lock, and check-then-write sequences are serialised.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @login_manager.user_loader
@@ -101,18 +112,36 @@ def _load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
+# Importing these registers their endpoints on the API blueprint (and their machines).
+API_MODULES = (
+    "portal.accounts.api",
+    "portal.messaging.api",
+    "portal.messaging.services",
+    "portal.notifications.api",
+    "portal.workflow.api",
+    "portal.api.openapi",
+)
+
+
 def _register_blueprints(app: Flask) -> None:
-    # Importing a module's API file registers its endpoints on the API blueprint.
-    import portal.accounts.api  # noqa: F401
-    import portal.api.openapi  # noqa: F401
-    from portal.accounts.models import ApiToken, Organisation, User  # noqa: F401
+    for name in API_MODULES:
+        importlib.import_module(name)
     from portal.accounts.views import bp as accounts_bp
     from portal.api import bp as api_bp
+    from portal.messaging.views import bp as messaging_bp
     from portal.monitoring.views import bp as monitoring_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.workflow.views import bp as workflow_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(monitoring_bp)
-    app.register_blueprint(api_bp)
+    for blueprint in (
+        accounts_bp,
+        notifications_bp,
+        workflow_bp,
+        messaging_bp,
+        monitoring_bp,
+        api_bp,
+    ):
+        app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
 
 
@@ -166,8 +195,15 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
+    def unread_notifications() -> int:
+        from portal.notifications.services import unread_count
+
+        return unread_count(current_user) if current_user.is_authenticated else 0
+
     @app.context_processor
     def layout_context():
+        if not has_request_context():  # messages rendered by a worker
+            return {"current_language": current_language, "role_labels": ROLE_LABELS}
         nav = registry.nav_for(current_user.role) if current_user.is_authenticated else []
         return {
             "nav_entries": nav,
@@ -176,6 +212,7 @@ def _register_template_helpers(app: Flask) -> None:
             "current_language": current_language,
             "role_labels": ROLE_LABELS,
             "active_endpoint": request.endpoint,
+            "unread_notifications": unread_notifications,
         }
 
     @app.before_request

@@ -74,6 +74,9 @@ class PortalClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # The test's own session must not sit in a transaction (on SQLite it would hold the
+        # write lock the request needs), just as no request leaves one open.
+        db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -120,6 +123,20 @@ def _fresh_state(app):
 
         queue.connection(app).flushdb()
         limiter.reset()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued job now, in this thread, as a worker would."""
+    from worker.runner import drain
+
+    def run() -> bool:
+        db.session.commit()
+        worked = drain(app)
+        db.session.expire_all()
+        return worked
+
+    return run
 
 
 @pytest.fixture

@@ -22,7 +22,10 @@ class Periodic:
 
 
 # Modules add their sweeps here (outbox relay, due reminders, stuck-item scan, reports).
-PERIODIC: list[Periodic] = []
+PERIODIC: list[Periodic] = [
+    Periodic("worker.jobs.messages.relay_messages", 10, "messages"),
+    Periodic("worker.jobs.events.relay_events", 10, "integrations"),
+]
 
 
 def tick(

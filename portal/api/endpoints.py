@@ -136,11 +136,14 @@ def endpoint(
     status: int = 200,
     roles: tuple[str, ...] = ROLES,
     public: bool = False,
+    signed: bool = False,
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
 ):
     """Register an API handler. It receives `body` and `query` models when declared and
-    returns a dict (validated against `response`) or a ready Flask response."""
+    returns a dict (validated against `response`) or a ready Flask response.
+    `signed` marks a public webhook that checks its own signature (401 without one)."""
+    public = public or signed
 
     def decorate(fn):
         @wraps(fn)
@@ -171,7 +174,7 @@ def endpoint(
                 return result, status
             return result
 
-        wrapper.access = {"public": public, "roles": tuple(roles)}
+        wrapper.access = {"public": public, "signed": signed, "roles": tuple(roles)}
         endpoint_name = f"{tag}_{fn.__name__}"
         bp.add_url_rule(rule, endpoint=endpoint_name, view_func=wrapper, methods=[method])
         OPERATIONS.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -105,3 +106,19 @@ ROLE_LABELS = {
     "trainer": _l("Trainer"),
     "learner": _l("Learner"),
 }
+
+
+@contextmanager
+def in_language_of(person=None, *, locale: str | None = None, timezone: str | None = None):
+    """Render text for someone else (a message recipient) in their language and timezone."""
+    from flask_babel import refresh
+
+    previous = (g.get("forced_locale"), g.get("forced_timezone"))
+    g.forced_locale = locale or getattr(person, "locale", None) or "en"
+    g.forced_timezone = timezone or getattr(person, "timezone", None) or "UTC"
+    refresh()
+    try:
+        yield
+    finally:
+        g.forced_locale, g.forced_timezone = previous
+        refresh()

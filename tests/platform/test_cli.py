@@ -13,6 +13,7 @@ from portal.extensions import db
 def _run(app, monkeypatch, *args):
     # The command builds its app from the environment: point it at the test database.
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    db.session.commit()  # the command is another process in real life: leave no lock held
     if app.config.get("REDIS_URL"):
         monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)

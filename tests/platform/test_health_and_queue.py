@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from portal import queue
-from worker.runner import EmbeddedWorker, drain
+from worker.runner import EmbeddedWorker
 from worker.schedule import Periodic, tick
 
 
@@ -32,10 +32,10 @@ def test_healthz_without_worker_is_503(client):
     assert body["worker"].startswith("error")
 
 
-def test_job_runs_through_the_queue(app):
+def test_job_runs_through_the_queue(app, run_jobs):
     token = uuid.uuid4().hex
     queue.enqueue("worker.jobs.maintenance.ping", token)
-    assert drain(app) is True
+    assert run_jobs() is True
     assert queue.connection().get(f"portal:ping:{token}") == b"pong"
 
 

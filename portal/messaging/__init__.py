@@ -1,0 +1,1 @@
+"""Outbound messages (email, Telegram, WhatsApp, SMS): the outbox, its relay and the channels."""

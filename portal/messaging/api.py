@@ -1,0 +1,116 @@
+"""Outbound messages for admins, and Twilio's delivery-status callback."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from twilio.request_validator import RequestValidator
+
+from portal.api.endpoints import current_api_user, endpoint
+from portal.api.errors import error_response
+from portal.core.i18n import utc_iso
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.messaging import queries, services
+from portal.messaging.schemas import MessageList, MessageOut, MessageQuery
+
+
+def message_json(m) -> dict:
+    related_id = str(m.related_id) if m.related_id else None
+    return {
+        "id": str(m.id),
+        "channel": m.channel,
+        "message_type": m.message_type,
+        "status": m.status,
+        "recipient_user_id": str(m.recipient_user_id) if m.recipient_user_id else None,
+        "recipient_address": m.recipient_address,
+        "subject": m.subject,
+        "content": m.content,
+        "error_message": m.error_message,
+        "related_type": m.related_type,
+        "related_id": related_id,
+        "related_session_id": related_id if m.related_type == "training_sessions" else None,
+        "attempts": m.attempts,
+        "transport": m.transport,
+        "created_at": utc_iso(m.created_at),
+        "sent_at": utc_iso(m.sent_at),
+        "delivered_at": utc_iso(m.delivered_at),
+        "failed_at": utc_iso(m.failed_at),
+    }
+
+
+@endpoint(
+    "/messages",
+    summary="Outbound messages of your organisation",
+    tag="messaging",
+    query=MessageQuery,
+    response=MessageList,
+    roles=("admin",),
+)
+def list_messages(query: MessageQuery):
+    user = current_api_user()
+    page = paginate(
+        queries.list_messages(
+            organisation_id=user.organisation_id,
+            status=query.status,
+            channel=query.channel,
+            related_id=query.related_session_id,
+        ),
+        query.limit,
+        query.offset,
+    )
+    return {"items": [message_json(m) for m in page.items], "total_count": page.total_count}
+
+
+@endpoint(
+    "/messages/<message_id>",
+    summary="One outbound message",
+    tag="messaging",
+    response=MessageOut,
+    roles=("admin",),
+    errors=(404,),
+)
+def get_message(message_id):
+    user = current_api_user()
+    return message_json(queries.get_message(message_id, organisation_id=user.organisation_id))
+
+
+@endpoint(
+    "/messages/<message_id>/retry",
+    method="POST",
+    summary="Send a failed message again",
+    tag="messaging",
+    response=MessageOut,
+    roles=("admin",),
+    errors=(404, 409),
+)
+def retry_message(message_id):
+    user = current_api_user()
+    message = queries.get_message(message_id, organisation_id=user.organisation_id)
+    services.retry_message(message, actor=user)
+    db.session.commit()
+    return message_json(message)
+
+
+@endpoint(
+    "/webhooks/twilio/status",
+    method="POST",
+    summary="Twilio delivery-status callback (signed with X-Twilio-Signature)",
+    tag="webhooks",
+    signed=True,
+    errors=(401,),
+    content_type="text/plain",
+)
+def twilio_status():
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    url = current_app.config["BASE_URL"] + request.path
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not RequestValidator(token).validate(url, request.form.to_dict(), signature):
+        return error_response(401, "invalid_signature", _("The signature is not valid."))
+    services.record_provider_status(
+        request.form.get("MessageSid", ""),
+        request.form.get("MessageStatus", ""),
+        error=request.form.get("ErrorCode"),
+    )
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,56 @@
+"""One row per outbound message, written in the transaction of the change that caused it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.core.clock import utcnow
+from portal.core.types import UTCDateTime
+from portal.extensions import db
+
+CHANNELS = ("email", "telegram", "whatsapp", "sms")
+
+
+class OutboundMessage(db.Model):
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        Index("ix_outbound_messages_due", "status", "next_attempt_at"),
+        Index("ix_outbound_messages_org_created", "organisation_id", "created_at"),
+        Index("ix_outbound_messages_related", "related_type", "related_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    message_type: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    recipient_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    recipient_address: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    subject: Mapped[str | None] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    # [{filename, content_type, data (base64)}], e.g. an .ics invitation
+    attachments: Mapped[list | None] = mapped_column(JSON)
+    related_type: Mapped[str | None] = mapped_column(String(50))
+    related_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Makes creation idempotent: the same cause never writes two messages.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    transport: Mapped[str | None] = mapped_column(String(20))  # smtp, mailbox, telegram, twilio
+    provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Not before this moment: a claim's lease, or the backoff after a failed attempt.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient: Mapped[User | None] = relationship()

@@ -1,0 +1,244 @@
+"""Writing messages into the outbox, delivering them once, relaying what was never picked up."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import or_, select, update
+
+from portal import queue
+from portal.core.clock import utcnow
+from portal.core.errors import ValidationError
+from portal.core.transactions import after_commit
+from portal.extensions import db
+from portal.messaging import channels
+from portal.messaging.models import CHANNELS, OutboundMessage
+from portal.messaging.rendering import render_message
+from portal.messaging.states import MESSAGE  # noqa: F401 - registers the machine
+from portal.workflow import events
+from portal.workflow.actors import SYSTEM
+from portal.workflow.engine import count_notification, record_creation, transition
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
+BACKOFF = (30, 120, 600, 1800)  # seconds before attempt 2, 3, 4, 5
+RELAY_GRACE = timedelta(seconds=10)
+
+
+def address_of(person, channel: str) -> str | None:
+    if person is None:
+        return None
+    if channel == "email":
+        return person.email
+    if channel == "telegram":
+        return person.telegram_chat_id
+    return person.phone
+
+
+def ics_attachment(filename: str, content: bytes, method: str = "REQUEST") -> dict:
+    return {
+        "filename": filename,
+        "content_type": f"text/calendar; method={method}",
+        "data": base64.b64encode(content).decode(),
+    }
+
+
+def queue_message(
+    *,
+    channel: str,
+    message_type: str,
+    recipient=None,
+    address: str | None = None,
+    organisation_id=None,
+    locale: str | None = None,
+    timezone: str | None = None,
+    context: dict | None = None,
+    attachments: list[dict] | None = None,
+    related=None,
+    related_type: str | None = None,
+    dedupe_key: str | None = None,
+    actor=SYSTEM,
+    now: datetime | None = None,
+) -> OutboundMessage:
+    """Write a pending message (rendered in the recipient's language) and hand it to the
+    queue once the transaction commits. The same `dedupe_key` never writes a second message."""
+    if channel not in CHANNELS:
+        raise ValidationError(_("Unknown channel."), details={"channel": _("Unknown channel.")})
+    if dedupe_key:
+        existing = db.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return existing
+    now = now or utcnow()
+    rendered = render_message(
+        message_type, recipient, locale=locale, timezone=timezone, **(context or {})
+    )
+    message = OutboundMessage(
+        organisation_id=organisation_id or getattr(recipient, "organisation_id", None),
+        channel=channel,
+        message_type=message_type,
+        status="pending",
+        recipient_user_id=getattr(recipient, "id", None),
+        recipient_address=address or address_of(recipient, channel),
+        locale=locale or getattr(recipient, "locale", None) or "en",
+        subject=rendered.subject,
+        content=rendered.text,
+        html=rendered.html,
+        attachments=attachments or None,
+        related_type=related_type or (getattr(related, "__tablename__", None) if related else None),
+        related_id=getattr(related, "id", None),
+        dedupe_key=dedupe_key,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    record_creation(message, actor=actor, now=now)
+    count_notification()
+    message_id = str(message.id)
+    after_commit(db.session, lambda: enqueue_delivery(message_id, 0))
+    return message
+
+
+def _job_id(message_id: str, attempts: int) -> str:
+    return f"outbox-{message_id}-{attempts}"
+
+
+def enqueue_delivery(message_id: str, attempts: int) -> bool:
+    """Hand a message to the queue. False when Redis is down: the relay will try again."""
+    try:
+        queue.enqueue(
+            "worker.jobs.messages.deliver_message",
+            message_id,
+            queue="messages",
+            job_id=_job_id(message_id, attempts),
+            retries=0,  # retries are the relay's job: it honours the backoff stored on the row
+            result_ttl=0,
+        )
+    except DuplicateJobError:
+        return True  # already queued
+    except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        log.warning("queue unreachable, message %s left for the relay: %s", message_id, exc)
+        return False
+    return True
+
+
+def _claim(message_id, now: datetime) -> bool:
+    """Take the message for one attempt, atomically; False if it is not ours to send."""
+    result = db.session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == message_id,
+            OutboundMessage.status == "pending",
+            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+        )
+        .values(
+            attempts=OutboundMessage.attempts + 1,
+            next_attempt_at=now + LEASE,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # release the row before talking to the network
+    return result.rowcount == 1
+
+
+def deliver(message_id, *, now: datetime | None = None) -> str:
+    """One delivery attempt. Returns what happened: skipped, sent, delivered, retry, failed."""
+    now = now or utcnow()
+    if not _claim(message_id, now):
+        return "skipped"
+    message = db.session.get(OutboundMessage, message_id)
+    db.session.refresh(message)
+    send = channels.SENDERS[message.channel]
+    try:
+        delivery = send(message)
+    except channels.PermanentFailure as exc:
+        _fail(message, str(exc), now)
+        return "failed"
+    except channels.TemporaryFailure as exc:
+        message.error_message = str(exc)
+        if message.attempts >= MAX_ATTEMPTS:
+            _fail(message, _("Gave up after %(n)d attempts: %(e)s", n=message.attempts, e=exc), now)
+            return "failed"
+        wait = BACKOFF[min(message.attempts - 1, len(BACKOFF) - 1)]
+        message.next_attempt_at = now + timedelta(seconds=wait)
+        message.updated_at = now
+        db.session.commit()
+        return "retry"
+    message.transport = delivery.transport
+    message.provider_message_id = delivery.provider_message_id
+    message.error_message = None
+    message.next_attempt_at = None
+    transition(message, "sent", actor=SYSTEM, now=now)
+    if delivery.delivered:
+        transition(message, "delivered", actor=SYSTEM, now=now)
+    db.session.commit()
+    return "delivered" if delivery.delivered else "sent"
+
+
+def _fail(message: OutboundMessage, reason: str, now: datetime) -> None:
+    message.error_message = reason
+    message.next_attempt_at = None
+    transition(message, "failed", actor=SYSTEM, reason=reason, now=now)
+    db.session.commit()
+
+
+def relay(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Re-enqueue pending messages that are due and were never picked up (or whose worker
+    died, or whose backoff is over). Returns how many were handed to the queue."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(OutboundMessage.id, OutboundMessage.attempts)
+        .where(
+            OutboundMessage.status == "pending",
+            OutboundMessage.created_at <= now - RELAY_GRACE,
+            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboundMessage.created_at)
+        .limit(batch)
+    ).all()
+    db.session.commit()
+    handed = 0
+    for message_id, attempts in rows:
+        if not enqueue_delivery(str(message_id), attempts):
+            break  # the queue is down; the next sweep tries again
+        handed += 1
+    return handed
+
+
+def retry_message(message: OutboundMessage, *, actor, now: datetime | None = None):
+    """An admin sends a failed message again."""
+    return transition(message, "pending", actor=actor, reason=_("Retried by hand"), now=now)
+
+
+@events.on("message_pending")
+def _enqueue_retried(event, message) -> None:
+    after_commit(db.session, lambda: enqueue_delivery(event.entity_id, message.attempts))
+
+
+def record_provider_status(
+    provider_message_id: str, provider_status: str, *, error=None, now: datetime | None = None
+) -> OutboundMessage | None:
+    """Twilio's status callback: delivered, or failed/undelivered with an error code."""
+    message = db.session.scalar(
+        select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_message_id)
+    )
+    if message is None:
+        return None
+    now = now or utcnow()
+    if provider_status in ("delivered", "read") and message.status == "sent":
+        transition(message, "delivered", actor=SYSTEM, now=now)
+    elif provider_status in ("failed", "undelivered") and message.status in ("pending", "sent"):
+        message.error_message = error or provider_status
+        transition(message, "failed", actor=SYSTEM, reason=message.error_message, now=now)
+    return message

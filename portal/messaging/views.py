@@ -1,0 +1,135 @@
+"""Admin pages: outbound messages with their delivery status and a retry button, and the
+development mailbox (what would have been sent when no SMTP, Telegram or Twilio is set up)."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, abort, make_response, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.core.errors import DomainError
+from portal.core.htmx import render
+from portal.core.navigation import registry
+from portal.core.pagination import paginate, parse_window
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.messaging import queries, services
+from portal.messaging.models import CHANNELS
+
+bp = Blueprint("messaging", __name__, url_prefix="/admin")
+
+STATUSES = ("pending", "sent", "delivered", "failed")
+CHANNEL_LABELS = {
+    "email": _l("Email"),
+    "telegram": _l("Telegram"),
+    "whatsapp": _l("WhatsApp"),
+    "sms": _l("SMS"),
+}
+STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed"),
+}
+
+
+def _window(default=25):
+    try:
+        return parse_window(request.args.get("limit"), request.args.get("offset"), default=default)
+    except DomainError:
+        return default, 0
+
+
+def _message(message_id):
+    try:
+        return queries.get_message(message_id, organisation_id=current_user.organisation_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/messages")
+@roles_required("admin")
+def messages():
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    channel = request.args.get("channel") if request.args.get("channel") in CHANNELS else None
+    limit, offset = _window()
+    page = paginate(
+        queries.list_messages(
+            organisation_id=current_user.organisation_id, status=status, channel=channel
+        ),
+        limit,
+        offset,
+    )
+    return render(
+        "messaging/messages.html",
+        block="message_rows",
+        page=page,
+        status_filter=status,
+        channel_filter=channel,
+        statuses=STATUS_LABELS,
+        channels=CHANNEL_LABELS,
+    )
+
+
+@bp.route("/messages/<message_id>/retry", methods=["POST"])
+@roles_required("admin")
+def retry(message_id):
+    message = _message(message_id)
+    error = None
+    try:
+        services.retry_message(message, actor=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        error = exc.message
+    return render(
+        "messaging/messages.html",
+        block="message_row",
+        status=422 if error else 200,
+        message=message,
+        row_error=error,
+        statuses=STATUS_LABELS,
+        channels=CHANNEL_LABELS,
+    )
+
+
+@bp.route("/mailbox")
+@roles_required("admin")
+def mailbox():
+    limit, offset = _window()
+    page = paginate(
+        queries.list_messages(organisation_id=current_user.organisation_id, transport="mailbox"),
+        limit,
+        offset,
+    )
+    return render(
+        "messaging/mailbox.html", block="mailbox_rows", page=page, channels=CHANNEL_LABELS
+    )
+
+
+@bp.route("/mailbox/<message_id>")
+@roles_required("admin")
+def mailbox_message(message_id):
+    return render(
+        "messaging/mailbox_message.html", message=_message(message_id), channels=CHANNEL_LABELS
+    )
+
+
+@bp.route("/mailbox/<message_id>/attachments/<int:index>")
+@roles_required("admin")
+def attachment(message_id, index):
+    message = _message(message_id)
+    attachments = message.attachments or []
+    if not 0 <= index < len(attachments):
+        abort(404)
+    item = attachments[index]
+    response = make_response(base64.b64decode(item["data"]))
+    response.headers["Content-Type"] = item["content_type"]
+    response.headers["Content-Disposition"] = f'attachment; filename="{item["filename"]}"'
+    return response
+
+
+registry.add_nav(_l("Messages"), "messaging.messages", ("admin",), 82)
+registry.add_nav(_l("Mailbox"), "messaging.mailbox", ("admin",), 83)

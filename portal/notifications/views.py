@@ -1,0 +1,85 @@
+"""The bell in the header (polled, so new notifications appear without a reload) and the list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.core.errors import DomainError
+from portal.core.htmx import is_htmx, render
+from portal.core.navigation import registry
+from portal.core.pagination import paginate, parse_window
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.notifications import services
+
+bp = Blueprint("notifications", __name__)
+
+
+def _list_context():
+    unread_only = request.args.get("unread") == "1"
+    try:
+        limit, offset = parse_window(
+            request.args.get("limit"), request.args.get("offset"), default=25
+        )
+    except DomainError:
+        limit, offset = 25, 0
+    return {
+        "page": paginate(services.list_for(current_user, unread_only=unread_only), limit, offset),
+        "unread_only": unread_only,
+        "unread": services.unread_count(current_user),
+    }
+
+
+@bp.route("/notifications/bell")
+@roles_required()
+def bell():
+    return render("notifications/_bell.html", unread=services.unread_count(current_user))
+
+
+@bp.route("/notifications")
+@roles_required()
+def index():
+    return render("notifications/index.html", block="notification_list", **_list_context())
+
+
+@bp.route("/notifications/<notification_id>/read", methods=["POST"])
+@roles_required()
+def read(notification_id):
+    try:
+        notification = services.get_own(notification_id, current_user)
+    except DomainError:
+        abort(404)
+    services.mark_read(notification)
+    db.session.commit()
+    if request.form.get("follow") and notification.link and notification.link.startswith("/"):
+        return redirect(notification.link)
+    if is_htmx():
+        return render(
+            "notifications/index.html",
+            block="notification_list",
+            oob=("bell_oob",),
+            **_list_context(),
+        )
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@roles_required()
+def read_all():
+    services.mark_all_read(current_user)
+    db.session.commit()
+    if is_htmx():
+        return render(
+            "notifications/index.html",
+            block="notification_list",
+            oob=("bell_oob",),
+            **_list_context(),
+        )
+    return redirect(url_for("notifications.index"))
+
+
+registry.add_nav(
+    _l("Notifications"), "notifications.index", ("admin", "coordinator", "trainer", "learner"), 95
+)

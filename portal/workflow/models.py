@@ -1,0 +1,54 @@
+"""The status history of every machine, and the outbox of events handled after commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.core.clock import utcnow
+from portal.core.types import UTCDateTime
+from portal.extensions import db
+
+
+class StatusChange(db.Model):
+    """One row per transition of any entity: from, to, who, why, when."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (
+        Index("ix_status_changes_entity", "entity_type", "entity_id", "created_at"),
+        Index("ix_status_changes_org_created", "organisation_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    old_status: Mapped[str | None] = mapped_column(String(40))
+    new_status: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    actor_kind: Mapped[str] = mapped_column(String(20), default="user")  # user|system|crm|…
+    reason: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class DomainEvent(db.Model):
+    """An event whose after-commit handlers (rules, integrations) still have to run."""
+
+    __tablename__ = "domain_events"
+    __table_args__ = (Index("ix_domain_events_pending", "dispatched_at", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

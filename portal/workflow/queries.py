@@ -1,0 +1,87 @@
+"""Reading status history: one entity's timeline, and the organisation's recent changes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+
+from portal.core.errors import NotFound
+from portal.extensions import db
+from portal.workflow.machines import Machine
+from portal.workflow.models import StatusChange
+
+
+def parse_id(value) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise NotFound(_("Not found.")) from None
+
+
+def get_entity(machine: Machine, entity_id, *, actor):
+    """The entity of `machine` with this id, if `actor` may see it; NotFound otherwise."""
+    entity = db.session.get(machine.model, parse_id(entity_id))
+    if entity is None:
+        raise NotFound(_("Not found."))
+    if getattr(entity, "organisation_id", None) != actor.organisation_id:
+        raise NotFound(_("Not found."))
+    if machine.visible is not None and not machine.visible(actor, entity):
+        raise NotFound(_("Not found."))
+    return entity
+
+
+def _day_bounds(day: date | None, tz_name: str, *, end: bool) -> datetime | None:
+    if day is None:
+        return None
+    moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), ZoneInfo(tz_name))
+    return moment
+
+
+def list_history(
+    machine: Machine,
+    entity_id,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    tz_name: str = "UTC",
+) -> Select:
+    query = select(StatusChange).where(
+        StatusChange.entity_type == machine.name, StatusChange.entity_id == parse_id(entity_id)
+    )
+    start = _day_bounds(date_from, tz_name, end=False)
+    stop = _day_bounds(date_to, tz_name, end=True)
+    if start is not None:
+        query = query.where(StatusChange.created_at >= start)
+    if stop is not None:
+        query = query.where(StatusChange.created_at < stop)
+    return query.order_by(StatusChange.created_at, StatusChange.id)
+
+
+def list_recent_changes(
+    *,
+    organisation_id,
+    machine: str | None = None,
+    status: str | None = None,
+    actor_kind: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    tz_name: str = "UTC",
+) -> Select:
+    query = select(StatusChange).where(StatusChange.organisation_id == organisation_id)
+    if machine:
+        query = query.where(StatusChange.entity_type == machine)
+    if status:
+        query = query.where(StatusChange.new_status == status)
+    if actor_kind:
+        query = query.where(StatusChange.actor_kind == actor_kind)
+    start = _day_bounds(date_from, tz_name, end=False)
+    stop = _day_bounds(date_to, tz_name, end=True)
+    if start is not None:
+        query = query.where(StatusChange.created_at >= start)
+    if stop is not None:
+        query = query.where(StatusChange.created_at < stop)
+    return query.order_by(StatusChange.created_at.desc(), StatusChange.id)

@@ -1,0 +1,206 @@
+"""The outbox: written with the business change, delivered once, never lost, retried, failed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal import queue
+from portal.core.clock import utcnow
+from portal.extensions import db
+from portal.messaging import services
+from portal.messaging.models import OutboundMessage
+from portal.workflow.models import StatusChange
+from tests.fakes import FakeApi
+
+
+def _notify_message(user, channel="telegram", **extra):
+    return services.queue_message(
+        channel=channel,
+        message_type="notification",
+        recipient=user,
+        context={"title": "Session booked", "body": "See you on Friday.", "link": "/"},
+        **extra,
+    )
+
+
+@pytest.fixture
+def telegram(app, monkeypatch):
+    fake = FakeApi().start()
+    monkeypatch.setitem(app.config, "TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setitem(app.config, "TELEGRAM_API_BASE", fake.url)
+    yield fake
+    fake.stop()
+
+
+def _history(message):
+    return [
+        (c.old_status, c.new_status)
+        for c in db.session.scalars(
+            select(StatusChange)
+            .where(StatusChange.entity_id == message.id)
+            .order_by(StatusChange.created_at)
+        )
+    ]
+
+
+def test_message_is_written_pending_then_delivered_by_the_worker(users, telegram, run_jobs):
+    users["learner"].telegram_chat_id = "5550001"
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    assert message.status == "pending"
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "delivered"
+    assert message.sent_at is not None and message.delivered_at is not None
+    assert message.attempts == 1 and message.transport == "telegram"
+    [request] = telegram.requests
+    assert request.path == "/bot123:abc/sendMessage"
+    assert request.json()["chat_id"] == "5550001"
+    assert "See you on Friday." in request.json()["text"]
+    assert _history(message) == [(None, "pending"), ("pending", "sent"), ("sent", "delivered")]
+
+
+def test_running_the_job_twice_sends_once(app, users, telegram, run_jobs):
+    users["learner"].telegram_chat_id = "5550001"
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    # The same message handed to the queue again (a relay racing the first enqueue).
+    queue.enqueue(
+        "worker.jobs.messages.deliver_message",
+        str(message.id),
+        queue="messages",
+        job_id=f"again-{message.id}",
+        retries=0,
+    )
+    run_jobs()
+    assert services.deliver(message.id) == "skipped"
+    assert len(telegram.requests) == 1
+    assert db.session.get(OutboundMessage, message.id).attempts == 1
+
+
+def test_rolled_back_change_sends_nothing(users, telegram, run_jobs):
+    users["learner"].telegram_chat_id = "5550001"
+    db.session.commit()
+    _notify_message(users["learner"])
+    db.session.rollback()
+    run_jobs()
+    assert telegram.requests == [] and db.session.scalar(select(OutboundMessage)) is None
+
+
+def test_same_cause_writes_one_message(users):
+    first = _notify_message(users["learner"], dedupe_key="session-1:invite:learner")
+    second = _notify_message(users["learner"], dedupe_key="session-1:invite:learner")
+    assert first is second
+    assert len(db.session.scalars(select(OutboundMessage)).all()) == 1
+
+
+def test_missing_chat_id_fails_with_a_clear_error(users, telegram, run_jobs):
+    message = _notify_message(users["learner"])  # the learner has no Telegram chat id
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "failed"
+    assert "Invalid telegram_chat_id" in message.error_message
+    assert telegram.requests == []
+
+
+def test_bad_chat_id_is_a_permanent_failure(users, telegram, run_jobs):
+    users["learner"].telegram_chat_id = "999"
+    telegram.responses.append(
+        (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
+    )
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "failed" and message.attempts == 1
+    assert "chat not found" in message.error_message
+    assert _history(message)[-1] == ("pending", "failed")
+
+
+def test_failing_channel_is_retried_with_backoff_then_failed(users, telegram, run_jobs):
+    users["learner"].telegram_chat_id = "5550001"
+    telegram.default = (502, {"ok": False, "description": "Bad Gateway"})
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "pending" and message.attempts == 1
+    assert "502" in message.error_message
+    # Not due yet: the relay leaves it alone until the backoff is over.
+    now = utcnow()
+    assert services.relay(now=now + timedelta(seconds=20)) == 0
+    for attempt in range(2, services.MAX_ATTEMPTS + 1):
+        now += timedelta(hours=1)
+        assert services.relay(now=now) == 1
+        db.session.commit()
+        assert services.deliver(message.id, now=now) in ("retry", "failed")
+        db.session.expire_all()
+        assert db.session.get(OutboundMessage, message.id).attempts == attempt
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "failed"
+    assert len(telegram.requests) == services.MAX_ATTEMPTS
+    assert "Gave up after 5 attempts" in message.error_message
+
+
+def test_redis_down_at_commit_then_delivered_by_the_relay(app, users, telegram, run_jobs):
+    if not queue.is_embedded(app):
+        pytest.skip("the real-Redis outage is covered by tests/messaging/test_redis_outage.py")
+    users["learner"].telegram_chat_id = "5550001"
+    server = app.config["FAKE_REDIS_SERVER"]
+    server.connected = False
+    try:
+        message = _notify_message(users["learner"])
+        db.session.commit()  # the enqueue after commit fails: the row stays pending
+    finally:
+        server.connected = True
+    assert run_jobs() is False
+    assert db.session.get(OutboundMessage, message.id).status == "pending"
+    assert services.relay(now=utcnow() + timedelta(seconds=30)) == 1
+    run_jobs()
+    assert db.session.get(OutboundMessage, message.id).status == "delivered"
+    assert len(telegram.requests) == 1
+
+
+def test_admin_retries_a_failed_message(users, telegram, run_jobs, api):
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    run_jobs()
+    assert db.session.get(OutboundMessage, message.id).status == "failed"
+    users["learner"].telegram_chat_id = "5550001"
+    db.session.commit()
+    # The address is taken when the message is written; fix it as an admin would, then retry.
+    message = db.session.get(OutboundMessage, message.id)
+    message.recipient_address = "5550001"
+    db.session.commit()
+    response = api(users["admin"]).post(f"/messages/{message.id}/retry")
+    assert response.status_code == 200 and response.get_json()["status"] == "pending"
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "delivered"
+    assert ("failed", "pending") in _history(message)
+    again = api(users["admin"]).post(f"/messages/{message.id}/retry")
+    assert again.status_code == 409
+
+
+def test_unconfigured_channel_keeps_the_message_in_the_mailbox(users, run_jobs, login_as):
+    message = _notify_message(users["learner"], channel="email")
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert (message.status, message.transport) == ("delivered", "mailbox")
+    admin = login_as("admin")
+    box = admin.get("/admin/mailbox").get_data(as_text=True)
+    assert "Session booked" in box
+    page = admin.get(f"/admin/mailbox/{message.id}").get_data(as_text=True)
+    assert "See you on Friday." in page
+
+
+def test_message_is_written_in_the_recipients_language(users):
+    users["learner"].locale = "fr"
+    message = _notify_message(users["learner"], channel="email")
+    assert "Ouvrir dans Parcours" in message.content
+    assert message.locale == "fr"

@@ -1,0 +1,179 @@
+"""The engine with a test-only machine: allowed and refused moves, roles, guards, history,
+rollback and cascades in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.core.errors import Forbidden, InvalidTransition, NotFound, ValidationError
+from portal.extensions import db
+from portal.workflow import events
+from portal.workflow.actors import SYSTEM
+from portal.workflow.engine import transition
+from portal.workflow.models import DomainEvent, StatusChange
+from tests.workflow.conftest import Widget
+
+NOW = datetime(2026, 2, 20, 10, 0, tzinfo=UTC)
+
+
+def _history(widget):
+    return db.session.scalars(
+        select(StatusChange)
+        .where(StatusChange.entity_id == widget.id)
+        .order_by(StatusChange.created_at)
+    ).all()
+
+
+def test_allowed_transition_sets_status_timestamp_and_history(users, org, make_widget):
+    widget = make_widget(org)
+    result = transition(widget, "active", actor=users["trainer"], reason="go", now=NOW)
+    db.session.commit()
+    assert (result.old_status, result.new_status) == ("draft", "active")
+    assert widget.status == "active" and widget.started_at == NOW and widget.updated_at == NOW
+    [change] = _history(widget)
+    assert (change.entity_type, change.old_status, change.new_status) == (
+        "widget",
+        "draft",
+        "active",
+    )
+    assert change.actor_id == users["trainer"].id and change.actor_kind == "user"
+    assert change.reason == "go" and change.created_at == NOW
+    assert change.organisation_id == org.id
+
+
+def test_system_actor_is_recorded_as_system(users, org, make_widget):
+    widget = make_widget(org, status="active")
+    transition(widget, "done", actor=SYSTEM, now=NOW)
+    [change] = _history(widget)
+    assert change.actor_id is None and change.actor_kind == "system"
+    assert widget.done_at == NOW
+
+
+def test_role_that_can_never_reach_the_status_is_forbidden(users, org, make_widget):
+    widget = make_widget(org, owner_id=users["learner"].id)  # visible to the learner
+    with pytest.raises(Forbidden):
+        transition(widget, "active", actor=users["learner"])
+    with pytest.raises(Forbidden):
+        transition(widget, "dropped", actor=users["trainer"], reason="x")
+    assert widget.status == "draft" and _history(widget) == []
+
+
+def test_move_not_allowed_from_the_current_status_is_invalid(users, org, make_widget):
+    widget = make_widget(org)
+    with pytest.raises(InvalidTransition) as refused:
+        transition(widget, "done", actor=users["trainer"])
+    assert refused.value.status == 409
+    assert "draft" in refused.value.message.lower() or "Draft" in refused.value.message
+    db.session.rollback()
+    assert db.session.get(Widget, widget.id).status == "draft"
+    assert _history(widget) == []
+
+
+def test_unknown_status_is_invalid(users, org, make_widget):
+    widget = make_widget(org)
+    with pytest.raises(InvalidTransition):
+        transition(widget, "flying", actor=users["coordinator"])
+
+
+def test_guard_refuses_and_writes_nothing(users, org, make_widget):
+    widget = make_widget(org)
+    with pytest.raises(ValidationError):
+        transition(widget, "dropped", actor=users["coordinator"])
+    assert widget.status == "draft" and _history(widget) == []
+    transition(widget, "dropped", actor=users["coordinator"], context={"note": "budget"})
+    assert widget.note == "budget" and widget.status == "dropped"
+
+
+def test_entity_another_organisation_cannot_see_is_not_found(users, org, other_org, make_widget):
+    from tests.factories import make_user
+
+    widget = make_widget(org)
+    stranger = make_user(other_org, "trainer")
+    from portal.workflow.queries import get_entity
+
+    with pytest.raises(NotFound):
+        get_entity(widget_machine_of(widget), widget.id, actor=stranger)
+    learner_widget = make_widget(org, owner_id=users["learner"].id)
+    assert get_entity(widget_machine_of(widget), learner_widget.id, actor=users["learner"])
+    with pytest.raises(NotFound):
+        get_entity(widget_machine_of(widget), widget.id, actor=users["learner"])
+
+
+def widget_machine_of(widget):
+    from portal.workflow.machines import machine_for
+
+    return machine_for(widget)
+
+
+def test_cascade_runs_in_the_same_transaction(users, org, make_widget):
+    parent = make_widget(org, status="active")
+    child = make_widget(org, status="active", parent_id=parent.id)
+
+    def finish_parent(event, entity):
+        if entity.parent_id:
+            transition(db.session.get(Widget, entity.parent_id), "done", actor=SYSTEM)
+
+    events.on("widget_done")(finish_parent)
+    try:
+        transition(child, "done", actor=users["trainer"], now=NOW)
+        db.session.commit()
+    finally:
+        events.off("widget_done", finish_parent)
+    assert parent.status == "done"
+    kinds = [(c.entity_id, c.actor_kind) for c in db.session.scalars(select(StatusChange))]
+    assert (child.id, "user") in kinds and (parent.id, "system") in kinds
+
+
+def test_failing_cascade_rolls_everything_back(users, org, make_widget):
+    parent = make_widget(org, status="draft")  # draft → done is not allowed: the cascade fails
+    child = make_widget(org, status="active", parent_id=parent.id)
+
+    def finish_parent(event, entity):
+        transition(db.session.get(Widget, entity.parent_id), "done", actor=SYSTEM)
+
+    events.on("widget_done")(finish_parent)
+    try:
+        with pytest.raises(InvalidTransition):
+            transition(child, "done", actor=users["trainer"])
+        db.session.rollback()
+    finally:
+        events.off("widget_done", finish_parent)
+    assert db.session.get(Widget, child.id).status == "active"
+    assert db.session.scalar(select(func.count(StatusChange.id))) == 0
+
+
+def test_after_commit_handlers_run_once_through_the_outbox(users, org, make_widget, run_jobs):
+    seen = []
+
+    def remember(event):
+        seen.append((event.name, event.old_status, event.new_status))
+
+    events.on("widget_active", phase="after_commit")(remember)
+    try:
+        widget = make_widget(org)
+        transition(widget, "active", actor=users["coordinator"])
+        assert seen == []  # nothing runs before the commit
+        db.session.commit()
+        run_jobs()
+        run_jobs()
+    finally:
+        events.off("widget_active", remember, phase="after_commit")
+    assert seen == [("widget_active", "draft", "active")]
+    row = db.session.scalar(select(DomainEvent))
+    assert row.dispatched_at is not None
+
+
+def test_rolled_back_transition_enqueues_nothing(users, org, make_widget, run_jobs):
+    seen = []
+    events.on("widget_active", phase="after_commit")(seen.append)
+    try:
+        widget = make_widget(org)
+        transition(widget, "active", actor=users["coordinator"])
+        db.session.rollback()
+        assert run_jobs() is False
+    finally:
+        events.off("widget_active", seen.append, phase="after_commit")
+    assert seen == [] and db.session.scalar(select(func.count(DomainEvent.id))) == 0

@@ -1,0 +1,113 @@
+"""The generic PUT /{collection}/{id}/status and GET …/status-history, on the test machine."""
+
+from __future__ import annotations
+
+from tests.factories import make_user
+
+
+def test_put_status_answers_with_the_change(api, users, org, make_widget):
+    widget = make_widget(org)
+    response = api(users["trainer"]).put(
+        f"/widgets/{widget.id}/status",
+        json={"new_status": "active", "status_reason": "kick-off", "context_data": {"a": 1}},
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["success"] is True
+    assert (body["old_status"], body["new_status"]) == ("draft", "active")
+    assert body["updated_at"].endswith("Z")
+    assert body["notifications_sent"] == 0 and body["workflow_actions_triggered"] == []
+
+    history = api(users["admin"]).get(f"/widgets/{widget.id}/status-history").get_json()
+    assert history["total_count"] == 1
+    [change] = history["status_changes"]
+    assert change["old_status"] == "draft" and change["new_status"] == "active"
+    assert change["status_reason"] == "kick-off" and change["context_data"] == {"a": 1}
+    assert change["updated_by"] == "user"
+    assert change["updated_by_user"]["id"] == str(users["trainer"].id)
+
+
+def test_refusals_403_409_404_422(api, users, org, other_org, make_widget):
+    widget = make_widget(org)
+    learner = api(users["learner"])
+    assert (
+        learner.put(f"/widgets/{widget.id}/status", json={"new_status": "active"}).status_code
+        == 404
+    )
+    trainer = api(users["trainer"])
+    forbidden = trainer.put(
+        f"/widgets/{widget.id}/status", json={"new_status": "dropped", "status_reason": "x"}
+    )
+    assert forbidden.status_code == 403
+    assert forbidden.get_json()["error"]["code"] == "forbidden"
+    invalid = trainer.put(f"/widgets/{widget.id}/status", json={"new_status": "done"})
+    assert invalid.status_code == 409
+    assert invalid.get_json()["error"]["code"] == "invalid_transition"
+    guard = api(users["coordinator"]).put(
+        f"/widgets/{widget.id}/status", json={"new_status": "dropped"}
+    )
+    assert guard.status_code == 422
+    assert (
+        api(users["coordinator"])
+        .put(f"/widgets/{widget.id}/status", json={"status": "active"})
+        .status_code
+        == 422
+    )
+    stranger = api(make_user(other_org, "admin"))
+    assert (
+        stranger.put(f"/widgets/{widget.id}/status", json={"new_status": "active"}).status_code
+        == 404
+    )
+    assert stranger.get(f"/widgets/{widget.id}/status-history").status_code == 404
+    assert trainer.put("/nothings/abc/status", json={"new_status": "x"}).status_code == 404
+    assert trainer.put("/widgets/not-a-uuid/status", json={"new_status": "x"}).status_code == 404
+    # Nothing was written by any refusal.
+    history = api(users["admin"]).get(f"/widgets/{widget.id}/status-history").get_json()
+    assert history["total_count"] == 0
+
+
+def test_history_filters_by_date_and_limit(api, users, org, make_widget):
+    from datetime import UTC, datetime
+
+    from portal.extensions import db
+    from portal.workflow.actors import SYSTEM
+    from portal.workflow.engine import transition
+
+    widget = make_widget(org)
+    transition(widget, "active", actor=users["trainer"], now=datetime(2026, 1, 5, 9, tzinfo=UTC))
+    transition(widget, "done", actor=SYSTEM, now=datetime(2026, 1, 9, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    client = api(users["admin"])  # admin's timezone is Europe/Paris: 23:30 UTC is Jan 10th there
+    all_changes = client.get(f"/widgets/{widget.id}/status-history").get_json()
+    assert [c["new_status"] for c in all_changes["status_changes"]] == ["active", "done"]
+    assert all_changes["status_changes"][1]["updated_by"] == "system"
+    assert all_changes["status_changes"][1]["created_at_local"].endswith("+01:00")
+    late = client.get(f"/widgets/{widget.id}/status-history?date_from=2026-01-10").get_json()
+    assert [c["new_status"] for c in late["status_changes"]] == ["done"]
+    early = client.get(f"/widgets/{widget.id}/status-history?date_to=2026-01-09").get_json()
+    assert [c["new_status"] for c in early["status_changes"]] == ["active"]
+    one = client.get(f"/widgets/{widget.id}/status-history?limit=1").get_json()
+    assert one["total_count"] == 2 and len(one["status_changes"]) == 1
+    bad = client.get(f"/widgets/{widget.id}/status-history?date_from=yesterday")
+    assert bad.status_code == 422
+
+
+def test_admin_pages_show_diagram_history_and_feed(login_as, users, org, make_widget):
+    from portal.extensions import db
+    from portal.workflow.engine import transition
+
+    widget = make_widget(org)
+    transition(widget, "active", actor=users["trainer"])
+    db.session.commit()
+    admin = login_as("admin")
+    diagrams = admin.get("/admin/workflows").get_data(as_text=True)
+    assert "<svg" in diagrams and "widget" in diagrams and "message" in diagrams
+    timeline = admin.get(f"/admin/history/widget/{widget.id}").get_data(as_text=True)
+    assert users["trainer"].name in timeline
+    feed = admin.get("/admin/changes?machine=widget").get_data(as_text=True)
+    assert f"/admin/history/widget/{widget.id}" in feed
+    empty = admin.get("/admin/changes?machine=message").get_data(as_text=True)
+    assert f"/admin/history/widget/{widget.id}" not in empty
+    assert admin.get("/admin/history/widget/not-an-id").status_code == 404
+    assert admin.get(f"/admin/history/nothing/{widget.id}").status_code == 404
+    assert admin.get("/admin/changes?date_from=nope").status_code == 422
