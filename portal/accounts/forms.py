@@ -52,6 +52,12 @@ class PasswordForm(FlaskForm):
     )
 
 
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Choose a password"), validators=[DataRequired(message=_l("Required."))]
+    )
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[Optional(), Length(max=100)])
 

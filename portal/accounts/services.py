@@ -120,6 +120,35 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    if password is None and actor is not None:
+        invite_user(user, actor=actor)
+    return user
+
+
+def invite_user(user: User, *, actor: User | None = None):
+    """Email a link to choose a password (people created by staff without one)."""
+    from portal.accounts.invitations import make_link_token
+    from portal.messaging.services import queue_message
+
+    return queue_message(
+        channel="email",
+        message_type="account_invitation",
+        recipient=user,
+        context={
+            "link": f"/set-password/{make_link_token(user)}",
+            "organisation": user.organisation.name,
+            "inviter": actor.name if actor is not None else None,
+        },
+        related=user,
+    )
+
+
+def set_password(user: User, password: str) -> User:
+    errors: dict = {}
+    _check_password(errors, password or "")
+    if errors:
+        raise ValidationError(_("Please check the form."), details=errors)
+    user.password_hash = hash_password(password)
     return user
 
 

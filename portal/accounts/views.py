@@ -16,9 +16,11 @@ from portal.accounts.forms import (
     PasswordForm,
     ProfileForm,
     RoleForm,
+    SetPasswordForm,
     TokenForm,
     UserCreateForm,
 )
+from portal.accounts.invitations import user_for_link_token
 from portal.core.errors import DomainError, ValidationError
 from portal.core.forms import apply_errors
 from portal.core.htmx import redirect_to, render
@@ -83,6 +85,28 @@ def set_language():
         else:
             session["lang"] = form.lang.data
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+def set_password(token):
+    user = user_for_link_token(token)
+    if user is None:
+        return render("accounts/set_password.html", form=None, status=404)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is set. Welcome to Parcours!"), "success")
+            return redirect(url_for("accounts.home"))
+    status = 200 if request.method == "GET" else 422
+    return render("accounts/set_password.html", form=form, person=user, status=status)
 
 
 @bp.route("/logout", methods=["POST"])
