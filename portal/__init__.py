@@ -112,12 +112,16 @@ def _load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
-# Importing these registers their endpoints on the API blueprint (and their machines).
+# Importing these registers their API endpoints, status machines and event handlers.
+# The generic status routes (workflow.api) come after the modules' own routes.
 API_MODULES = (
     "portal.accounts.api",
     "portal.messaging.api",
     "portal.messaging.services",
     "portal.notifications.api",
+    "portal.onboarding.api",
+    "portal.onboarding.cascades",
+    "portal.onboarding.notifying",
     "portal.workflow.api",
     "portal.api.openapi",
 )

@@ -89,8 +89,11 @@ def create_user(
     phone: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a person in an organisation. Staff-created people may have no password yet."""
-    if actor is not None and actor.role != "admin":
+    """Create a person in an organisation. Staff-created people may have no password yet:
+    they get an invitation email. Admins create anyone; coordinators create learners."""
+    if actor is not None and not (
+        actor.role == "admin" or (actor.role == "coordinator" and role == "learner")
+    ):
         raise Forbidden(_("Only administrators can create users."))
     timezone = timezone or current_app.config["DEFAULT_TIMEZONE"]
     errors: dict = {}

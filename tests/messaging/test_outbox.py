@@ -204,3 +204,36 @@ def test_message_is_written_in_the_recipients_language(users):
     message = _notify_message(users["learner"], channel="email")
     assert "Ouvrir dans Parcours" in message.content
     assert message.locale == "fr"
+
+
+def test_admin_messages_page_shows_errors_and_retries(users, telegram, run_jobs, login_as):
+    message = _notify_message(users["learner"])  # no chat id: fails
+    db.session.commit()
+    run_jobs()
+    admin = login_as("admin")
+    page = admin.get("/admin/messages?status=failed").get_data(as_text=True)
+    assert "Invalid telegram_chat_id" in page and "Retry" in page
+    assert admin.get("/admin/messages?status=delivered").get_data(as_text=True).count(
+        f'id="message-{message.id}"'
+    ) == 0
+    row = admin.post_form(f"/admin/messages/{message.id}/retry", htmx=True)
+    assert row.status_code == 200
+    assert row.get_data(as_text=True).lstrip().startswith(f'<tr id="message-{message.id}"')
+    assert db.session.get(OutboundMessage, message.id).status == "pending"
+    again = admin.post_form(f"/admin/messages/{message.id}/retry", htmx=True)
+    assert again.status_code == 422
+
+
+def test_messages_api_filters(api, users, telegram, run_jobs):
+    users["learner"].telegram_chat_id = "1"
+    _notify_message(users["learner"])
+    _notify_message(users["coordinator"], channel="email")
+    db.session.commit()
+    run_jobs()
+    client = api(users["admin"])
+    assert client.get("/messages").get_json()["total_count"] == 2
+    telegram_only = client.get("/messages?channel=telegram").get_json()
+    assert [m["channel"] for m in telegram_only["items"]] == ["telegram"]
+    assert client.get("/messages?status=pending").get_json()["total_count"] == 0
+    assert client.get("/messages?channel=pigeon").status_code == 422
+    assert api(users["trainer"]).get("/messages").status_code == 403

@@ -1,0 +1,335 @@
+"""The five onboarding machines, exactly as the seed names their states, with the seed's
+permission table as transition roles, and Rule 2 as guards."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.core.errors import ValidationError
+from portal.onboarding import permissions
+from portal.onboarding.models import (
+    OnboardingRequest,
+    SessionAttendee,
+    StageProgress,
+    TrainingAssignment,
+    TrainingSession,
+)
+from portal.workflow.machines import Machine, Transition, register
+
+DONE_STAGE = ("completed", "skipped")
+
+
+def _reason(attempt, key: str) -> str | None:
+    value = attempt.context.get(key) or attempt.reason
+    return str(value).strip() if value else None
+
+
+def _require_reason(key: str, message):
+    def guard(attempt) -> None:
+        if not _reason(attempt, key):
+            raise ValidationError(str(message), details={key: str(message)})
+
+    return guard
+
+
+def _store(column: str, key: str):
+    def effect(attempt) -> None:
+        value = _reason(attempt, key)
+        if value:
+            setattr(attempt.entity, column, value)
+
+    return effect
+
+
+# --- onboarding request -------------------------------------------------------------
+
+
+def _has_live_assignment(attempt) -> None:
+    current = attempt.entity.current_assignment
+    if current is None or current.status not in ("assigned", "accepted"):
+        raise ValidationError(
+            _("Assign a trainer first."), details={"trainer_id": _("Assign a trainer first.")}
+        )
+
+
+def _assignment_completed(attempt) -> None:
+    current = attempt.entity.current_assignment
+    if current is None or current.status != "completed":
+        raise ValidationError(
+            _("The request cannot be completed before its training assignment is completed.")
+        )
+
+
+def _set_start_date(attempt) -> None:
+    attempt.entity.actual_start_date = attempt.now.date()
+
+
+def _set_end_date(attempt) -> None:
+    attempt.entity.actual_end_date = attempt.now.date()
+
+
+REQUEST = register(
+    Machine(
+        name="onboarding_request",
+        title=_l("Onboarding request"),
+        model=OnboardingRequest,
+        collection="onboarding-requests",
+        states={
+            "pending": _l("Pending"),
+            "assigned": _l("Assigned"),
+            "in_progress": _l("In progress"),
+            "completed": _l("Completed"),
+            "cancelled": _l("Cancelled"),
+        },
+        transitions=[
+            Transition(
+                "pending", "assigned", ("coordinator", "system"), guards=(_has_live_assignment,)
+            ),
+            Transition("assigned", "pending", ("system",)),
+            Transition("assigned", "in_progress", ("system",), effects=(_set_start_date,)),
+            Transition(
+                "in_progress",
+                "completed",
+                ("system",),
+                guards=(_assignment_completed,),
+                effects=(_set_end_date,),
+            ),
+            Transition(
+                "assigned",
+                "completed",
+                ("system",),
+                guards=(_assignment_completed,),
+                effects=(_set_end_date,),
+            ),
+            *[
+                Transition(
+                    source,
+                    "cancelled",
+                    ("coordinator",),
+                    guards=(
+                        _require_reason(
+                            "cancellation_reason", _l("Give a reason for the cancellation.")
+                        ),
+                    ),
+                    effects=(_store("cancellation_reason", "cancellation_reason"),),
+                    label=_l("Cancel"),
+                )
+                for source in ("pending", "assigned", "in_progress")
+            ],
+        ],
+        timestamps={
+            "assigned": "assigned_at",
+            "in_progress": "started_at",
+            "completed": "completed_at",
+            "cancelled": "cancelled_at",
+        },
+        terminal=("completed", "cancelled"),
+        visible=permissions.can_view_request,
+    )
+)
+
+# --- training assignment --------------------------------------------------------------
+
+
+def _stages_allow_completion(attempt) -> None:
+    """Rule 2: never while a stage is in progress (unless the request was cancelled)."""
+    if attempt.context.get("early_termination"):
+        return
+    stages = attempt.entity.request.stages
+    if any(s.status == "in_progress" for s in stages):
+        raise ValidationError(_("The assignment cannot be completed while a stage is in progress."))
+    if any(s.status not in DONE_STAGE for s in stages):
+        raise ValidationError(_("Every stage must be completed or skipped first."))
+
+
+ASSIGNMENT = register(
+    Machine(
+        name="assignment",
+        title=_l("Training assignment"),
+        model=TrainingAssignment,
+        collection="assignments",
+        states={
+            "assigned": _l("Assigned"),
+            "accepted": _l("Accepted"),
+            "in_progress": _l("In progress"),
+            "completed": _l("Completed"),
+            "rejected": _l("Rejected"),
+        },
+        transitions=[
+            Transition("assigned", "accepted", ("trainer",), label=_l("Accept")),
+            Transition(
+                "assigned",
+                "rejected",
+                ("trainer",),
+                guards=(_require_reason("rejection_reason", _l("Give a reason for rejecting.")),),
+                effects=(_store("rejection_reason", "rejection_reason"),),
+                label=_l("Reject"),
+            ),
+            Transition("accepted", "in_progress", ("system",)),
+            *[
+                Transition(source, "completed", ("system",), guards=(_stages_allow_completion,))
+                for source in ("assigned", "accepted", "in_progress")
+            ],
+        ],
+        timestamps={
+            "accepted": "accepted_at",
+            "in_progress": "started_at",
+            "completed": "completed_at",
+            "rejected": "rejected_at",
+        },
+        terminal=("completed", "rejected"),
+        visible=permissions.can_view_assignment,
+        may_act=lambda user, a: user.role != "trainer" or a.trainer_id == user.id,
+    )
+)
+
+# --- training session -------------------------------------------------------------------
+
+
+def _stage_order(attempt) -> None:
+    """Rule 2: stages in order — earlier stages must be completed or skipped."""
+    session = attempt.entity
+    earlier = [s for s in session.request.stages if s.order < session.stage.order]
+    if any(s.status not in DONE_STAGE for s in earlier):
+        raise ValidationError(_("Complete or skip the earlier stages first."))
+    if session.assignment.status not in ("accepted", "in_progress"):
+        raise ValidationError(_("The trainer must accept the assignment first."))
+
+
+def _needs_new_session(attempt) -> None:
+    if not attempt.context.get("rescheduled_to"):
+        raise ValidationError(
+            _("Reschedule with a new date and time (the reschedule action)."),
+            details={"starts_at": _("Required.")},
+        )
+
+
+SESSION = register(
+    Machine(
+        name="training_session",
+        title=_l("Training session"),
+        model=TrainingSession,
+        collection="training-sessions",
+        states={
+            "scheduled": _l("Scheduled"),
+            "in_progress": _l("In progress"),
+            "completed": _l("Completed"),
+            "cancelled": _l("Cancelled"),
+            "rescheduled": _l("Rescheduled"),
+        },
+        transitions=[
+            Transition(
+                "scheduled", "in_progress", ("trainer",), guards=(_stage_order,), label=_l("Start")
+            ),
+            Transition(
+                "in_progress",
+                "completed",
+                ("trainer",),
+                effects=(_store("completion_notes", "completion_notes"),),
+                label=_l("Complete"),
+            ),
+            Transition(
+                "scheduled",
+                "cancelled",
+                ("trainer", "system"),
+                effects=(_store("cancellation_reason", "cancellation_reason"),),
+                label=_l("Cancel"),
+            ),
+            Transition("scheduled", "rescheduled", ("trainer",), guards=(_needs_new_session,)),
+        ],
+        timestamps={
+            "in_progress": "actual_start_time",
+            "completed": "actual_end_time",
+            "cancelled": "cancelled_at",
+            "rescheduled": "rescheduled_at",
+        },
+        terminal=("completed", "cancelled", "rescheduled"),
+        visible=permissions.can_view_session,
+        may_act=lambda user, s: user.role != "trainer" or permissions.can_run_session(user, s),
+    )
+)
+
+# --- session attendee ---------------------------------------------------------------------
+
+
+ATTENDEE = register(
+    Machine(
+        name="attendee",
+        title=_l("Session attendee"),
+        model=SessionAttendee,
+        collection="attendees",
+        status_attr="attendance_status",
+        states={
+            "invited": _l("Invited"),
+            "confirmed": _l("Confirmed"),
+            "attended": _l("Attended"),
+            "absent": _l("Absent"),
+            "cancelled": _l("Cancelled"),
+        },
+        transitions=[
+            Transition("invited", "confirmed", ("learner", "trainer"), label=_l("Confirm")),
+            Transition("confirmed", "attended", ("trainer",), effects=(_store("notes", "notes"),)),
+            Transition("invited", "attended", ("trainer",), effects=(_store("notes", "notes"),)),
+            Transition("invited", "absent", ("trainer",), effects=(_store("notes", "notes"),)),
+            Transition("confirmed", "absent", ("trainer",), effects=(_store("notes", "notes"),)),
+            Transition("invited", "cancelled", ("trainer", "system")),
+            Transition("confirmed", "cancelled", ("trainer", "system")),
+        ],
+        timestamps={
+            "confirmed": "confirmed_at",
+            "attended": "attended_at",
+            "absent": "absent_at",
+            "cancelled": "cancelled_at",
+        },
+        terminal=("attended", "absent", "cancelled"),
+        visible=permissions.can_view_attendee,
+        may_act=lambda user, a: (
+            a.user_id == user.id
+            if user.role == "learner"
+            else user.role != "trainer" or permissions.can_run_session(user, a.session)
+        ),
+    )
+)
+
+# --- stage progress -------------------------------------------------------------------------
+
+
+STAGE = register(
+    Machine(
+        name="stage_progress",
+        title=_l("Stage progress"),
+        model=StageProgress,
+        collection="stage-progress",
+        states={
+            "not_started": _l("Not started"),
+            "in_progress": _l("In progress"),
+            "completed": _l("Completed"),
+            "skipped": _l("Skipped"),
+        },
+        transitions=[
+            Transition("not_started", "in_progress", ("trainer", "system")),
+            Transition("in_progress", "completed", ("trainer", "system")),
+            *[
+                Transition(
+                    source,
+                    "skipped",
+                    ("trainer",),
+                    effects=(_store("notes", "notes"),),
+                    label=_l("Skip"),
+                )
+                for source in ("not_started", "in_progress", "completed")
+            ],
+        ],
+        timestamps={
+            "in_progress": "started_at",
+            "completed": "completed_at",
+            "skipped": "skipped_at",
+        },
+        terminal=("completed", "skipped"),
+        visible=permissions.can_view_stage,
+        may_act=lambda user, s: (
+            user.role != "trainer" or permissions.is_current_trainer(user, s.request)
+        ),
+    )
+)
