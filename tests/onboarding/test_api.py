@@ -1,0 +1,413 @@
+"""The same scenarios through the JSON API of spec/api.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_user
+
+
+@pytest.fixture
+def clients(api, world):
+    return {
+        "sophia": api(world.sophia),
+        "tom": api(world.tom),
+        "john": api(world.john),
+        "admin": api(world.admin),
+        "other_trainer": api(world.other_trainer),
+    }
+
+
+def create_request(c, world, priority=None):
+    body = {"client_id": str(world.client.id), "training_program_id": str(world.program.id)}
+    if priority:
+        body["priority"] = priority
+    response = c["sophia"].post("/onboarding-requests", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def accepted_request(c, world):
+    request = create_request(c, world)
+    assigned = c["sophia"].post(
+        f"/onboarding-requests/{request['id']}/assignments", json={"trainer_id": str(world.tom.id)}
+    )
+    assert assigned.status_code == 201, assigned.get_json()
+    assignment = assigned.get_json()
+    ok = c["tom"].put(f"/assignments/{assignment['id']}/status", json={"new_status": "accepted"})
+    assert ok.status_code == 200, ok.get_json()
+    return request, assignment
+
+
+def create_session(c, world, request, assignment, stage_index=0, attendees=None, **extra):
+    body = {
+        "assignment_id": assignment["id"],
+        "stage_id": request["stages"][stage_index]["id"],
+        "starts_at": "2030-02-20T10:00:00+01:00",
+        "ends_at": "2030-02-20T12:00:00+01:00",
+        "location_type": "online",
+        "meeting_link": "https://zoom.us/j/123456",
+        "attendee_ids": [str(u.id) for u in (attendees or [world.john])],
+    }
+    body.update(extra)
+    response = c["tom"].post("/training-sessions", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def put_status(client, collection, entity_id, new_status, **extra):
+    return client.put(f"/{collection}/{entity_id}/status", json={"new_status": new_status, **extra})
+
+
+def get_request(c, request):
+    return c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()
+
+
+def test_api_scenario_1(clients, world):
+    c = clients
+    request = create_request(c, world)
+    assert request["status"] == "pending" and request["priority"] == "medium"
+    assert request["request_code"].startswith("REQ-") and request["request_code"].endswith("-001")
+    assert [(s["name"], s["status"], s["progress_percentage"]) for s in request["stages"]] == [
+        ("Initial Setup", "not_started", 0.0),
+        ("Basic Features", "not_started", 0.0),
+        ("Advanced Features", "not_started", 0.0),
+    ]
+    request, assignment = (
+        request,
+        c["sophia"]
+        .post(
+            f"/onboarding-requests/{request['id']}/assignments",
+            json={"trainer_id": str(world.tom.id)},
+        )
+        .get_json(),
+    )
+    assert assignment["status"] == "assigned"
+    assert get_request(c, request)["status"] == "assigned"
+    notes = c["tom"].get("/notifications").get_json()["items"]
+    assert notes[0]["type"] == "assignment_created"
+    accepted = put_status(c["tom"], "assignments", assignment["id"], "accepted")
+    assert accepted.get_json()["new_status"] == "accepted"
+    assert accepted.get_json()["notifications_sent"] == 1
+    for index in range(3):
+        session = create_session(c, world, request, assignment, index)
+        assert session["status"] == "scheduled"
+        assert session["attendees"][0]["attendance_status"] == "invited"
+        if index == 0:
+            attendee_id = session["attendees"][0]["id"]
+            confirm = put_status(c["john"], "attendees", attendee_id, "confirmed")
+            assert confirm.status_code == 200
+        started = put_status(c["tom"], "training-sessions", session["id"], "in_progress")
+        assert started.status_code == 200, started.get_json()
+        if index == 0:
+            detail = get_request(c, request)
+            assert detail["status"] == "in_progress" and detail["actual_start_date"]
+            assert detail["assignment"]["status"] == "in_progress"
+            assert detail["stages"][0]["status"] == "in_progress"
+            put_status(c["tom"], "attendees", attendee_id, "attended")
+        done = put_status(
+            c["tom"],
+            "training-sessions",
+            session["id"],
+            "completed",
+            context_data={"completion_notes": "Covered everything."},
+        )
+        assert done.status_code == 200
+    detail = get_request(c, request)
+    assert detail["status"] == "completed" and detail["actual_end_date"]
+    assert detail["assignment"]["status"] == "completed"
+    assert [s["progress_percentage"] for s in detail["stages"]] == [100.0, 100.0, 100.0]
+    assert detail["progress_percentage"] == 100.0
+    history = c["sophia"].get(f"/onboarding-requests/{request['id']}/status-history").get_json()
+    assert [h["new_status"] for h in history["status_changes"]] == [
+        "pending",
+        "assigned",
+        "in_progress",
+        "completed",
+    ]
+    messages = c["admin"].get(f"/messages?related_session_id={detail['sessions'][0]['id']}")
+    assert messages.get_json()["items"][0]["message_type"] in (
+        "session_scheduled",
+        "session_started",
+    )
+
+
+def test_api_scenario_2_rejection(clients, world):
+    c = clients
+    request = create_request(c, world)
+    assignment = (
+        c["sophia"]
+        .post(
+            f"/onboarding-requests/{request['id']}/assignments",
+            json={"trainer_id": str(world.tom.id)},
+        )
+        .get_json()
+    )
+    no_reason = put_status(c["tom"], "assignments", assignment["id"], "rejected")
+    assert no_reason.status_code == 422
+    rejected = put_status(
+        c["tom"],
+        "assignments",
+        assignment["id"],
+        "rejected",
+        context_data={"rejection_reason": "Currently overbooked."},
+    )
+    assert rejected.status_code == 200
+    assert get_request(c, request)["status"] == "pending"
+    types = [n["type"] for n in c["sophia"].get("/notifications").get_json()["items"]]
+    assert "assignment_rejected" in types
+    again = c["sophia"].post(
+        f"/onboarding-requests/{request['id']}/assignments",
+        json={"trainer_id": str(world.other_trainer.id)},
+    )
+    assert again.status_code == 201
+    detail = get_request(c, request)
+    assert detail["assignment"]["trainer"]["name"] == "Ayşe" and len(detail["assignments"]) == 2
+
+
+def test_api_scenario_3_reschedule(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment)
+    moved = c["tom"].post(
+        f"/training-sessions/{session['id']}/reschedule",
+        json={"starts_at": "2030-02-22T10:00:00+01:00", "ends_at": "2030-02-22T12:00:00+01:00"},
+    )
+    assert moved.status_code == 201
+    new = moved.get_json()
+    assert new["status"] == "scheduled" and new["scheduled_date"] == "2030-02-22"
+    assert new["attendees"][0]["attendance_status"] == "invited"
+    old = c["tom"].get(f"/training-sessions/{session['id']}").get_json()
+    assert old["status"] == "rescheduled"
+    bare = put_status(c["tom"], "training-sessions", new["id"], "rescheduled")
+    assert bare.status_code == 422
+
+
+def test_api_scenario_4_no_show(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment)
+    put_status(c["tom"], "training-sessions", session["id"], "in_progress")
+    absent = put_status(
+        c["tom"],
+        "attendees",
+        session["attendees"][0]["id"],
+        "absent",
+        context_data={"notes": "No show"},
+    )
+    assert absent.status_code == 200
+    put_status(
+        c["tom"],
+        "training-sessions",
+        session["id"],
+        "completed",
+        context_data={"completion_notes": "Customer did not attend."},
+    )
+    makeup = create_session(c, world, request, assignment, is_makeup=True)
+    assert makeup["is_makeup"] is True
+
+
+def test_api_scenario_5_cancel(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment, attendees=[world.john, world.sarah])
+    forbidden = put_status(
+        c["tom"], "onboarding-requests", request["id"], "cancelled", status_reason="no"
+    )
+    assert forbidden.status_code == 403
+    cancelled = put_status(
+        c["sophia"],
+        "onboarding-requests",
+        request["id"],
+        "cancelled",
+        status_reason="ABC Company decided not to proceed",
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.get_json()["notifications_sent"] >= 3
+    detail = get_request(c, request)
+    assert detail["status"] == "cancelled" and detail["assignment"]["status"] == "completed"
+    assert detail["sessions"][0]["status"] == "cancelled"
+    assert {a["attendance_status"] for a in detail["sessions"][0]["attendees"]} == {"cancelled"}
+    again = put_status(
+        c["sophia"], "onboarding-requests", request["id"], "cancelled", status_reason="twice"
+    )
+    assert again.status_code == 409
+    assert session["id"] == detail["sessions"][0]["id"]
+
+
+def test_api_scenario_6_skip(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    for index in range(2):
+        session = create_session(c, world, request, assignment, index)
+        put_status(c["tom"], "training-sessions", session["id"], "in_progress")
+        put_status(c["tom"], "training-sessions", session["id"], "completed")
+    skipped = put_status(
+        c["tom"],
+        "stage-progress",
+        request["stages"][2]["id"],
+        "skipped",
+        context_data={"notes": "Customer only needs basic CRM features."},
+    )
+    assert skipped.status_code == 200
+    detail = get_request(c, request)
+    assert [s["status"] for s in detail["stages"]] == ["completed", "completed", "skipped"]
+    assert detail["status"] == "completed"
+
+
+def test_api_scenario_7_hybrid(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    missing = c["tom"].post(
+        "/training-sessions",
+        json={
+            "assignment_id": assignment["id"],
+            "stage_id": request["stages"][0]["id"],
+            "starts_at": "2030-02-20T10:00:00+01:00",
+            "ends_at": "2030-02-20T12:00:00+01:00",
+            "location_type": "hybrid",
+            "meeting_link": "https://zoom.us/j/1",
+            "attendee_ids": [str(world.john.id)],
+        },
+    )
+    assert missing.status_code == 422
+    assert "physical_location" in missing.get_json()["error"]["details"]
+    session = create_session(
+        c,
+        world,
+        request,
+        assignment,
+        attendees=[world.john, world.sarah, world.mike],
+        location_type="hybrid",
+        physical_location="ABC Company Office, Conference Room A",
+    )
+    put_status(c["tom"], "training-sessions", session["id"], "in_progress")
+    for attendee, status, note in zip(
+        session["attendees"],
+        ("attended", "attended", "absent"),
+        ("Attended in person", "Attended via Zoom", "Did not attend"),
+        strict=True,
+    ):
+        assert (
+            put_status(
+                c["tom"], "attendees", attendee["id"], status, context_data={"notes": note}
+            ).status_code
+            == 200
+        )
+    detail = c["tom"].get(f"/training-sessions/{session['id']}").get_json()
+    assert [(a["attendance_status"], a["notes"]) for a in detail["attendees"]] == [
+        ("attended", "Attended in person"),
+        ("attended", "Attended via Zoom"),
+        ("absent", "Did not attend"),
+    ]
+
+
+def test_api_scenario_8_queue_order_and_priority_rules(clients, world):
+    c = clients
+    medium = create_request(c, world)
+    low = create_request(c, world, "low")
+    urgent = create_request(c, world, "urgent")
+    high = create_request(c, world, "high")
+    queue = c["sophia"].get("/onboarding-requests").get_json()["items"]
+    assert [r["id"] for r in queue] == [urgent["id"], high["id"], medium["id"], low["id"]]
+    only_urgent = c["sophia"].get("/onboarding-requests?priority=urgent").get_json()
+    assert only_urgent["total_count"] == 1
+    assert (
+        c["tom"].patch(f"/onboarding-requests/{low['id']}", json={"priority": "urgent"}).status_code
+        == 403
+    )
+    changed = c["sophia"].patch(f"/onboarding-requests/{low['id']}", json={"priority": "high"})
+    assert changed.status_code == 200 and changed.get_json()["priority"] == "high"
+    assert (
+        c["sophia"]
+        .patch(f"/onboarding-requests/{low['id']}", json={"priority": "asap"})
+        .status_code
+        == 422
+    )
+
+
+def test_api_visibility(clients, world, api, other_org):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment, attendees=[world.sarah])
+    # A trainer sees only their own assignments and requests.
+    assert c["other_trainer"].get(f"/onboarding-requests/{request['id']}").status_code == 404
+    assert c["other_trainer"].get("/assignments").get_json()["total_count"] == 0
+    # John is a contact of the client but not an attendee of this session.
+    assert c["john"].get(f"/training-sessions/{session['id']}").status_code == 404
+    sarah = api(world.sarah)
+    mine = sarah.get("/training-sessions?upcoming=true").get_json()
+    assert [s["id"] for s in mine["items"]] == [session["id"]]
+    stranger = api(make_user(other_org, "coordinator"))
+    assert stranger.get(f"/onboarding-requests/{request['id']}").status_code == 404
+    assert stranger.get("/onboarding-requests").get_json()["total_count"] == 0
+    assert c["john"].post("/onboarding-requests", json={}).status_code == 403
+
+
+def test_api_clients_and_programs(clients, world):
+    c = clients
+    created = c["sophia"].post(
+        "/clients",
+        json={
+            "name": "XYZ Corp",
+            "contacts": [
+                {"name": "Deniz", "email": "deniz@xyz.example", "telegram_chat_id": "42"},
+                {"name": "John again", "email": "JOHN@abc.example"},
+            ],
+        },
+    )
+    assert created.status_code == 201
+    contacts = created.get_json()["contacts"]
+    assert contacts[1]["user_id"] == str(world.john.id)  # linked, not duplicated
+    assert c["sophia"].post("/clients", json={"name": "XYZ Corp"}).status_code == 409
+    bad = c["sophia"].post("/clients", json={"name": "Q", "contacts": [{"name": "", "email": "x"}]})
+    assert bad.status_code == 422
+    program = c["admin"].post(
+        "/training-programs",
+        json={
+            "name": "ERP",
+            "stages": [{"name": "Setup", "order": 1}, {"name": "Go-live", "order": 2}],
+        },
+    )
+    assert program.status_code == 201
+    assert (
+        c["sophia"]
+        .post("/training-programs", json={"name": "X", "stages": [{"name": "a", "order": 1}]})
+        .status_code
+        == 403
+    )
+    loads = c["sophia"].get("/trainers").get_json()["items"]
+    assert {t["name"] for t in loads} == {"Tom", "Ayşe"}
+
+
+def test_api_material_upload(clients, world):
+    import io
+
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment)
+    upload = c["tom"].client.post(
+        f"/api/v1/training-sessions/{session['id']}/materials",
+        data={
+            "material_type": "recording",
+            "description": "Session 1: Initial Setup - Recording",
+            "file": (io.BytesIO(b"video-bytes"), "session1.mp4"),
+        },
+        headers={"Authorization": f"Bearer {c['tom'].token}"},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 201, upload.get_json()
+    material = upload.get_json()
+    assert material["material_type"] == "recording" and material["size"] == 11
+    download = c["john"].client.get(
+        material["url"], headers={"Authorization": f"Bearer {c['john'].token}"}
+    )
+    assert download.status_code == 200 and download.data == b"video-bytes"
+    download.close()
+    bad = c["tom"].client.post(
+        f"/api/v1/training-sessions/{session['id']}/materials",
+        data={"material_type": "poster"},
+        headers={"Authorization": f"Bearer {c['tom'].token}"},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
