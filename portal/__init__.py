@@ -135,12 +135,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.messaging.views import bp as messaging_bp
     from portal.monitoring.views import bp as monitoring_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.onboarding.views import bp as onboarding_bp
     from portal.workflow.views import bp as workflow_bp
+    from portal.workflow.views import status_bp
 
     for blueprint in (
         accounts_bp,
         notifications_bp,
         workflow_bp,
+        status_bp,
+        onboarding_bp,
         messaging_bp,
         monitoring_bp,
         api_bp,
@@ -197,6 +201,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.filters["when"] = format_when
+    from portal.workflow.views import ACTOR_KINDS
+
+    app.jinja_env.globals["actor_kinds"] = ACTOR_KINDS
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     def unread_notifications() -> int:

@@ -122,3 +122,18 @@ def in_language_of(person=None, *, locale: str | None = None, timezone: str | No
     finally:
         g.forced_locale, g.forced_timezone = previous
         refresh()
+
+
+def local_to_utc(day, clock, tz_name: str) -> datetime:
+    """A wall-clock date and time in a zone, as aware UTC. A time skipped by a DST change
+    does not exist: ValueError. An ambiguous one takes its first occurrence (fold=0)."""
+    from datetime import UTC
+    from datetime import datetime as _datetime
+
+    zone = ZoneInfo(tz_name)
+    naive = _datetime.combine(day, clock)
+    aware = naive.replace(tzinfo=zone, fold=0)
+    utc = aware.astimezone(UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValueError("nonexistent local time")
+    return utc

@@ -16,7 +16,7 @@ def _serializer() -> URLSafeSerializer:
 
 
 def confirm_path(attendee: SessionAttendee) -> str:
-    return f"/attendance/{_serializer().dumps(str(attendee.id))}"
+    return f"/onboarding/attendance/{_serializer().dumps(str(attendee.id))}"
 
 
 def attendee_for_token(token: str) -> SessionAttendee | None:

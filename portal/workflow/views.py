@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -14,9 +16,11 @@ from portal.core.pagination import paginate, parse_window
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.workflow import diagrams, machines, queries
-from portal.workflow.forms import ChangeFilterForm
+from portal.workflow.engine import transition
+from portal.workflow.forms import ChangeFilterForm, StatusForm
 
 bp = Blueprint("workflow", __name__, url_prefix="/admin")
+status_bp = Blueprint("status", __name__)
 
 ACTOR_KINDS = {
     "user": _l("A person"),
@@ -96,6 +100,54 @@ def changes():
         actor_kinds=ACTOR_KINDS,
         status=200 if valid else 422,
     )
+
+
+# Context keys that carry the form's notes, per status, for the machines that store them.
+NOTE_KEYS = {
+    "completed": "completion_notes",
+    "rejected": "rejection_reason",
+    "cancelled": "cancellation_reason",
+}
+
+
+def _back(target: str | None) -> str:
+    if target and target.startswith("/") and not urlsplit(target).netloc:
+        return target
+    return url_for("accounts.home")
+
+
+@status_bp.route("/status/<machine_name>/<entity_id>", methods=["POST"])
+@roles_required()
+def change_status(machine_name, entity_id):
+    """The button behind every status change on a page: same engine, same checks as the API."""
+    machine = machines.by_name(machine_name)
+    if machine is None:
+        abort(404)
+    try:
+        entity = queries.get_entity(machine, entity_id, actor=current_user)
+    except DomainError:
+        abort(404)
+    form = StatusForm()
+    back = _back(form.next.data)
+    if not form.validate_on_submit():
+        flash(_l("The form was not understood. Please try again."), "error")
+        return redirect(back)
+    reason = (form.reason.data or "").strip() or None
+    notes = (form.notes.data or "").strip() or None
+    context = {"notes": notes} if notes else {}
+    key = NOTE_KEYS.get(form.new_status.data)
+    if key and (notes or reason):
+        context[key] = notes or reason
+    try:
+        transition(entity, form.new_status.data, actor=current_user, reason=reason or notes,
+                   context=context)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_l("Status changed."), "success")
+    return redirect(back)
 
 
 registry.add_nav(_l("Workflows"), "workflow.workflows", ("admin",), 80)
