@@ -6,17 +6,26 @@ from portal.accounts import services
 from portal.demo import DEMO_PASSWORD, DemoWorld, seeder
 
 PEOPLE = (
-    # key, role, name, email, locale, timezone
+    # key, role, name, email, locale, timezone — the seed's people first
     ("admin", "admin", "Claire Dubois", "admin@parcours.test", "fr", "Europe/Paris"),
-    ("coordinator", "coordinator", "Sophia Martin", "sophia@parcours.test", "en", "Europe/Paris"),
+    ("coordinator", "coordinator", "Sophia Martin", "sophia@parcours.test", "en", "Europe/London"),
     ("coordinator_tr", "coordinator", "Elif Yılmaz", "elif@parcours.test", "tr", "Europe/Istanbul"),
-    ("trainer", "trainer", "John Carter", "john@parcours.test", "en", "Europe/London"),
+    ("trainer", "trainer", "Tom Becker", "tom@parcours.test", "en", "Europe/London"),
     ("trainer_tr", "trainer", "Mehmet Öztürk", "mehmet@parcours.test", "tr", "Europe/Istanbul"),
     ("trainer_fr", "trainer", "Amélie Laurent", "amelie@parcours.test", "fr", "Europe/Paris"),
-    ("learner", "learner", "Sarah Johnson", "sarah@abc-company.test", "en", "America/New_York"),
-    ("learner_fr", "learner", "Lucas Moreau", "lucas@abc-company.test", "fr", "Europe/Paris"),
-    ("learner_tr", "learner", "Zeynep Kaya", "zeynep@abc-company.test", "tr", "Europe/Istanbul"),
-    ("learner_jp", "learner", "Haruto Sato", "haruto@abc-company.test", "en", "Asia/Tokyo"),
+    ("learner", "learner", "John Smith", "john@abc-company.test", "en", "America/New_York"),
+    (
+        "learner_sarah",
+        "learner",
+        "Sarah Johnson",
+        "sarah@abc-company.test",
+        "en",
+        "America/New_York",
+    ),
+    ("learner_mike", "learner", "Mike Brown", "mike@abc-company.test", "en", "America/Chicago"),
+    ("learner_fr", "learner", "Lucas Moreau", "lucas@moreau-sarl.test", "fr", "Europe/Paris"),
+    ("learner_tr", "learner", "Zeynep Kaya", "zeynep@kaya-lojistik.test", "tr", "Europe/Istanbul"),
+    ("learner_jp", "learner", "Haruto Sato", "haruto@xyz-corp.test", "en", "Asia/Tokyo"),
 )
 
 

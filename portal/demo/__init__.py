@@ -13,7 +13,7 @@ from portal.extensions import db
 DEMO_PASSWORD = "parcours-demo"
 
 # Modules whose demo.py registers a seeder, in the order they build on each other.
-DEMO_MODULES = ("portal.accounts.demo", "portal.notifications.demo")
+DEMO_MODULES = ("portal.accounts.demo", "portal.onboarding.demo", "portal.notifications.demo")
 
 
 @dataclass

@@ -105,8 +105,9 @@ class ClientForm(FlaskForm):
     contacts = TextAreaField(
         _l("Contacts"),
         validators=[Optional(), Length(max=20000)],
-        description=_l("One per line: name; email; Telegram chat id; phone (the last two are "
-                       "optional)."),
+        description=_l(
+            "One per line: name; email; Telegram chat id; phone (the last two are optional)."
+        ),
     )
 
 

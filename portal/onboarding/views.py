@@ -39,8 +39,13 @@ from portal.workflow.engine import transition
 from portal.workflow.models import StatusChange
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
-MACHINES = {"request": REQUEST, "assignment": ASSIGNMENT, "session": SESSION,
-            "attendee": ATTENDEE, "stage": STAGE}
+MACHINES = {
+    "request": REQUEST,
+    "assignment": ASSIGNMENT,
+    "session": SESSION,
+    "attendee": ATTENDEE,
+    "stage": STAGE,
+}
 
 
 def _or_404(fn, *args):
@@ -55,10 +60,14 @@ def _or_404(fn, *args):
 
 def _request_form(form=None):
     form = form or RequestForm(formdata=None)
-    form.client_id.choices = [SelectChoice(str(c.id), c.name)
-                              for c in db.session.scalars(queries.list_clients(current_user))]
-    form.program_id.choices = [SelectChoice(str(p.id), p.name)
-                               for p in db.session.scalars(queries.list_programs(current_user))]
+    form.client_id.choices = [
+        SelectChoice(str(c.id), c.name)
+        for c in db.session.scalars(queries.list_clients(current_user))
+    ]
+    form.program_id.choices = [
+        SelectChoice(str(p.id), p.name)
+        for p in db.session.scalars(queries.list_programs(current_user))
+    ]
     return form
 
 
@@ -70,14 +79,23 @@ def requests():
     if status not in REQUEST.states:
         status = None
     try:
-        limit, offset = parse_window(request.args.get("limit"), request.args.get("offset"), default=25)
+        limit, offset = parse_window(
+            request.args.get("limit"), request.args.get("offset"), default=25
+        )
     except DomainError:
         limit, offset = 25, 0
-    page = paginate(queries.list_requests(current_user, status=status, priority=priority),
-                    limit, offset)
-    return render("onboarding/requests.html", block="request_rows", page=page,
-                  status_filter=status, priority_filter=priority, machine=REQUEST,
-                  form=_request_form() if current_user.role == "coordinator" else None)
+    page = paginate(
+        queries.list_requests(current_user, status=status, priority=priority), limit, offset
+    )
+    return render(
+        "onboarding/requests.html",
+        block="request_rows",
+        page=page,
+        status_filter=status,
+        priority_filter=priority,
+        machine=REQUEST,
+        form=_request_form() if current_user.role == "coordinator" else None,
+    )
 
 
 @bp.route("/requests", methods=["POST"])
@@ -89,8 +107,12 @@ def create_request():
             client = queries.get_client(form.client_id.data, current_user)
             program = queries.get_program(form.program_id.data, current_user)
             created = services.create_request(
-                current_user.organisation, client=client, program=program,
-                priority=form.priority.data, notes=form.notes.data, actor=current_user,
+                current_user.organisation,
+                client=client,
+                program=program,
+                priority=form.priority.data,
+                notes=form.notes.data,
+                actor=current_user,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -100,8 +122,16 @@ def create_request():
             flash(_("Request %(code)s is created.", code=created.request_code), "success")
             return redirect_to(url_for("onboarding.request_detail", request_id=created.id))
     page = paginate(queries.list_requests(current_user), 25, 0)
-    return render("onboarding/requests.html", block="request_form", form=form, page=page,
-                  status_filter=None, priority_filter=None, machine=REQUEST, status=422)
+    return render(
+        "onboarding/requests.html",
+        block="request_form",
+        form=form,
+        page=page,
+        status_filter=None,
+        priority_filter=None,
+        machine=REQUEST,
+        status=422,
+    )
 
 
 # --- one request ------------------------------------------------------------------------------
@@ -112,7 +142,8 @@ def _detail_context(req, **extra):
         "req": req,
         "machines": MACHINES,
         "history": db.session.scalars(
-            select(StatusChange).where(StatusChange.entity_id == req.id)
+            select(StatusChange)
+            .where(StatusChange.entity_id == req.id)
             .order_by(StatusChange.created_at)
         ).all(),
         "priority_form": PriorityForm(formdata=None, priority=req.priority),
@@ -133,8 +164,9 @@ def _detail_context(req, **extra):
 def _session_form(req, form=None):
     form = form or SessionForm(formdata=None)
     form.stage_id.choices = [SelectChoice(str(s.id), f"{s.order}. {s.name}") for s in req.stages]
-    form.attendee_ids.choices = [SelectChoice(str(c.user.id), c.user.name)
-                                 for c in req.client.contacts]
+    form.attendee_ids.choices = [
+        SelectChoice(str(c.user.id), c.user.name) for c in req.client.contacts
+    ]
     return form
 
 
@@ -143,8 +175,11 @@ def _session_form(req, form=None):
 def request_detail(request_id):
     req = _or_404(queries.get_request, request_id, current_user)
     # The live parts poll: changes made by others appear without a reload.
-    return render("onboarding/request.html", block=request.args.get("part") and "request_live",
-                  **_detail_context(req))
+    return render(
+        "onboarding/request.html",
+        block=request.args.get("part") and "request_live",
+        **_detail_context(req),
+    )
 
 
 @bp.route("/requests/<request_id>/priority", methods=["POST"])
@@ -217,10 +252,15 @@ def create_session(request_id):
             stage = next((s for s in req.stages if str(s.id) == form.stage_id.data), None)
             try:
                 services.create_session(
-                    req.current_assignment, stage, starts_at=starts_at, ends_at=ends_at,
-                    location_type=form.location_type.data, meeting_link=form.meeting_link.data,
+                    req.current_assignment,
+                    stage,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    location_type=form.location_type.data,
+                    meeting_link=form.meeting_link.data,
                     physical_location=form.physical_location.data,
-                    attendee_ids=form.attendee_ids.data, is_makeup=form.is_makeup.data,
+                    attendee_ids=form.attendee_ids.data,
+                    is_makeup=form.is_makeup.data,
                     actor=current_user,
                 )
             except DomainError as exc:
@@ -230,8 +270,12 @@ def create_session(request_id):
                 db.session.commit()
                 flash(_("The session is scheduled and the attendees are invited."), "success")
                 return redirect_to(url_for("onboarding.request_detail", request_id=req.id))
-    return render("onboarding/request.html", block="session_form_block", status=422,
-                  **_detail_context(req, session_form=form))
+    return render(
+        "onboarding/request.html",
+        block="session_form_block",
+        status=422,
+        **_detail_context(req, session_form=form),
+    )
 
 
 # --- one session ------------------------------------------------------------------------------
@@ -253,8 +297,11 @@ def _session_context(session, **extra):
 @roles_required()
 def session_detail(session_id):
     session = _or_404(queries.get_session, session_id, current_user)
-    return render("onboarding/session.html", block=request.args.get("part") and "session_live",
-                  **_session_context(session))
+    return render(
+        "onboarding/session.html",
+        block=request.args.get("part") and "session_live",
+        **_session_context(session),
+    )
 
 
 @bp.route("/sessions/<session_id>/reschedule", methods=["POST"])
@@ -266,8 +313,13 @@ def reschedule(session_id):
         try:
             starts_at = local_to_utc(form.day.data, form.start.data, current_user.timezone)
             ends_at = local_to_utc(form.day.data, form.end.data, current_user.timezone)
-            new = services.reschedule_session(session, starts_at=starts_at, ends_at=ends_at,
-                                              reason=form.reason.data, actor=current_user)
+            new = services.reschedule_session(
+                session,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                reason=form.reason.data,
+                actor=current_user,
+            )
         except ValueError:
             form.start.errors = [_("This time does not exist in your timezone (clock change).")]
         except DomainError as exc:
@@ -277,8 +329,9 @@ def reschedule(session_id):
             db.session.commit()
             flash(_("The session is moved; the attendees are invited again."), "success")
             return redirect_to(url_for("onboarding.session_detail", session_id=new.id))
-    return render("onboarding/session.html", status=422,
-                  **_session_context(session, reschedule_form=form))
+    return render(
+        "onboarding/session.html", status=422, **_session_context(session, reschedule_form=form)
+    )
 
 
 @bp.route("/sessions/<session_id>/materials", methods=["POST"])
@@ -290,9 +343,13 @@ def upload_material(session_id):
         upload = form.file.data
         try:
             services.save_material(
-                session, material_type=form.material_type.data,
-                description=form.description.data, filename=upload.filename,
-                content_type=upload.mimetype, data=upload.read(), actor=current_user,
+                session,
+                material_type=form.material_type.data,
+                description=form.description.data,
+                filename=upload.filename,
+                content_type=upload.mimetype,
+                data=upload.read(),
+                actor=current_user,
                 storage=storage,
             )
         except DomainError as exc:
@@ -302,8 +359,9 @@ def upload_material(session_id):
             db.session.commit()
             flash(_("The file is added to the session."), "success")
             return redirect_to(url_for("onboarding.session_detail", session_id=session.id))
-    return render("onboarding/session.html", status=422,
-                  **_session_context(session, material_form=form))
+    return render(
+        "onboarding/session.html", status=422, **_session_context(session, material_form=form)
+    )
 
 
 @bp.route("/sessions/<session_id>/materials/<material_id>")
@@ -315,8 +373,12 @@ def download_material(session_id, material_id):
     material = next((m for m in session.materials if str(m.id) == material_id), None)
     if material is None:
         abort(404)
-    return send_file(storage.path(material.storage_key), mimetype=material.content_type,
-                     as_attachment=True, download_name=material.filename)
+    return send_file(
+        storage.path(material.storage_key),
+        mimetype=material.content_type,
+        as_attachment=True,
+        download_name=material.filename,
+    )
 
 
 # --- confirming attendance from a Telegram link ------------------------------------------------
@@ -329,19 +391,17 @@ def confirm_attendance(token):
     if attendee is None:
         abort(404)
     done = False
-    if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except Exception:
-            abort(400)
+    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
         if attendee.attendance_status == "invited":
             transition(attendee, "confirmed", actor=attendee.user)
             db.session.commit()
         done = True
-    return render("onboarding/confirm.html", attendee=attendee, session=attendee.session,
-                  done=done or attendee.attendance_status != "invited")
+    return render(
+        "onboarding/confirm.html",
+        attendee=attendee,
+        session=attendee.session,
+        done=done or attendee.attendance_status != "invited",
+    )
 
 
 # --- clients and programs ------------------------------------------------------------------------
@@ -372,8 +432,10 @@ def clients():
         if form.validate_on_submit():
             try:
                 client = services.create_client(
-                    current_user.organisation, name=form.name.data,
-                    contacts=_parse_contacts(form.contacts.data), actor=current_user,
+                    current_user.organisation,
+                    name=form.name.data,
+                    contacts=_parse_contacts(form.contacts.data),
+                    actor=current_user,
                 )
             except DomainError as exc:
                 db.session.rollback()
@@ -406,9 +468,13 @@ def create_program():
         lines = [line.strip() for line in form.stages.data.splitlines() if line.strip()]
         stages = [{"name": line, "order": n} for n, line in enumerate(lines, start=1)]
         try:
-            services.create_program(current_user.organisation, name=form.name.data,
-                                    description=form.description.data, stages=stages,
-                                    actor=current_user)
+            services.create_program(
+                current_user.organisation,
+                name=form.name.data,
+                description=form.description.data,
+                stages=stages,
+                actor=current_user,
+            )
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
@@ -419,15 +485,15 @@ def create_program():
     return _programs_page(form, status=422)
 
 
-registry.add_nav(_l("Requests"), "onboarding.requests",
-                 ("admin", "coordinator", "trainer"), 10)
+registry.add_nav(_l("Requests"), "onboarding.requests", ("admin", "coordinator", "trainer"), 10)
 registry.add_nav(_l("Clients"), "onboarding.clients", ("admin", "coordinator"), 20)
 registry.add_nav(_l("Programs"), "onboarding.programs", ("admin", "coordinator", "trainer"), 21)
 
 
 def _learner_panel(user):
-    sessions = list(db.session.scalars(
-        queries.list_sessions(user, upcoming_after=utcnow()).limit(10)))
+    sessions = list(
+        db.session.scalars(queries.list_sessions(user, upcoming_after=utcnow()).limit(10))
+    )
     my_requests = list(db.session.scalars(queries.list_requests(user).limit(10)))
     attendee_of = {
         s.id: next((a for a in s.attendees if a.user_id == user.id), None) for s in sessions
@@ -437,24 +503,34 @@ def _learner_panel(user):
 
 def _trainer_panel(user):
     return {
-        "assignments": list(db.session.scalars(
-            queries.list_assignments(user).where(
-                queries.TrainingAssignment.status.in_(("assigned", "accepted", "in_progress"))
-            ).limit(20))),
-        "sessions": list(db.session.scalars(
-            queries.list_sessions(user, upcoming_after=utcnow()).limit(10))),
+        "assignments": list(
+            db.session.scalars(
+                queries.list_assignments(user)
+                .where(
+                    queries.TrainingAssignment.status.in_(("assigned", "accepted", "in_progress"))
+                )
+                .limit(20)
+            )
+        ),
+        "sessions": list(
+            db.session.scalars(queries.list_sessions(user, upcoming_after=utcnow()).limit(10))
+        ),
     }
 
 
 def _coordinator_panel(user):
-    queue = list(db.session.scalars(
-        queries.list_requests(user).where(
-            queries.OnboardingRequest.status.in_(("pending", "assigned", "in_progress"))
-        ).limit(15)))
+    queue = list(
+        db.session.scalars(
+            queries.list_requests(user)
+            .where(queries.OnboardingRequest.status.in_(("pending", "assigned", "in_progress")))
+            .limit(15)
+        )
+    )
     return {"queue": queue}
 
 
 registry.add_panel("onboarding/_panel_learner.html", ("learner",), _learner_panel, 5)
 registry.add_panel("onboarding/_panel_trainer.html", ("trainer",), _trainer_panel, 5)
-registry.add_panel("onboarding/_panel_coordinator.html", ("coordinator", "admin"),
-                   _coordinator_panel, 5)
+registry.add_panel(
+    "onboarding/_panel_coordinator.html", ("coordinator", "admin"), _coordinator_panel, 5
+)

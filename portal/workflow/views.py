@@ -139,8 +139,13 @@ def change_status(machine_name, entity_id):
     if key and (notes or reason):
         context[key] = notes or reason
     try:
-        transition(entity, form.new_status.data, actor=current_user, reason=reason or notes,
-                   context=context)
+        transition(
+            entity,
+            form.new_status.data,
+            actor=current_user,
+            reason=reason or notes,
+            context=context,
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from portal.accounts import services as accounts
 from portal.extensions import db
 from portal.onboarding import services
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 
 def at(day: int, hour: int = 9, minute: int = 0, month: int = 2) -> datetime:
@@ -110,6 +111,8 @@ def world(org):
             {"name": "Mike", "email": "mike@abc.example"},
         ],
     )
-    db.session.commit()
     john, sarah, mike = (c.user for c in client.contacts)
+    for contact in (john, sarah, mike):  # as if they had used their invitation link
+        accounts.set_password(contact, PASSWORD)
+    db.session.commit()
     return World(org, admin, sophia, tom, other_trainer, client, program, john, sarah, mike)

@@ -1,0 +1,197 @@
+"""The onboarding pages across the three roles: the same services behind forms and buttons."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.messaging.models import OutboundMessage
+from portal.onboarding.models import OnboardingRequest
+from tests.conftest import login
+
+
+def _status(client, machine, entity_id, new_status, back="/", **fields):
+    return client.post_form(
+        f"/status/{machine}/{entity_id}", {"new_status": new_status, "next": back, **fields}
+    )
+
+
+def test_scenario_1_through_the_pages(app, world, run_jobs):
+    sophia = login(app.test_client(), world.sophia)
+    tom = login(app.test_client(), world.tom)
+    john = login(app.test_client(), world.john)
+
+    created = sophia.post_form(
+        "/onboarding/requests",
+        {
+            "client_id": str(world.client.id),
+            "program_id": str(world.program.id),
+            "priority": "medium",
+            "notes": "CRM onboarding",
+        },
+    )
+    assert created.status_code == 302
+    request = db.session.scalar(select(OnboardingRequest))
+    page = f"/onboarding/requests/{request.id}"
+    assert request.request_code in sophia.get(page).get_data(as_text=True)
+
+    assert sophia.post_form(f"{page}/assign", {"trainer_id": str(world.tom.id)}).status_code == 302
+    db.session.expire_all()
+    assert request.status == "assigned"
+    assignment = request.current_assignment
+    tom_home = tom.get("/").get_data(as_text=True)
+    assert request.request_code in tom_home
+    _status(tom, "assignment", assignment.id, "accepted", page)
+    db.session.expire_all()
+    assert assignment.status == "accepted"
+
+    form_page = tom.get(page).get_data(as_text=True)
+    assert 'id="session-form"' in form_page
+    scheduled = tom.post_form(
+        f"{page}/sessions",
+        {
+            "stage_id": str(request.stages[0].id),
+            "day": "2030-02-20",
+            "start": "10:00",
+            "end": "12:00",
+            "location_type": "online",
+            "meeting_link": "https://zoom.us/j/1",
+            "attendee_ids": [str(world.john.id)],
+        },
+        htmx=True,
+    )
+    assert scheduled.status_code == 204, scheduled.get_data(as_text=True)[:800]
+    db.session.expire_all()
+    session = request.sessions[0]
+    assert session.starts_at.isoformat() == "2030-02-20T09:00:00+00:00"  # 10:00 in Paris
+    attendee = session.attendees[0]
+
+    home = john.get("/").get_data(as_text=True)
+    assert "Confirm attendance" in home
+    _status(john, "attendee", attendee.id, "confirmed")
+    db.session.expire_all()
+    assert attendee.attendance_status == "confirmed"
+
+    session_page = f"/onboarding/sessions/{session.id}"
+    _status(tom, "training_session", session.id, "in_progress", session_page)
+    _status(tom, "attendee", attendee.id, "attended", session_page, notes="Joined on time")
+    _status(
+        tom,
+        "training_session",
+        session.id,
+        "completed",
+        session_page,
+        notes="Covered all initial setup steps.",
+    )
+    db.session.expire_all()
+    assert session.status == "completed" and session.completion_notes.startswith("Covered")
+    assert attendee.attendance_status == "attended" and attendee.notes == "Joined on time"
+    assert request.stages[0].status == "completed" and request.status == "in_progress"
+    assert "100" in sophia.get(page).get_data(as_text=True)
+
+
+def test_refused_action_flashes_and_changes_nothing(app, world):
+    request, assignment = world.assigned()
+    tom = login(app.test_client(), world.tom)
+    response = _status(
+        tom,
+        "onboarding_request",
+        request.id,
+        "cancelled",
+        f"/onboarding/requests/{request.id}",
+        reason="no",
+    )
+    assert response.status_code == 302
+    page = tom.get(f"/onboarding/requests/{request.id}").get_data(as_text=True)
+    assert "Your role cannot set this status" in page
+    db.session.expire_all()
+    assert request.status == "assigned"
+    stranger = login(app.test_client(), world.other_trainer)
+    assert stranger.get(f"/onboarding/requests/{request.id}").status_code == 404
+    assert _status(stranger, "assignment", assignment.id, "accepted").status_code == 404
+
+
+def test_session_form_errors_come_back_with_the_form(app, world):
+    request, _assignment = world.accepted()
+    tom = login(app.test_client(), world.tom)
+    response = tom.post_form(
+        f"/onboarding/requests/{request.id}/sessions",
+        {
+            "stage_id": str(request.stages[0].id),
+            "day": "2030-02-20",
+            "start": "10:00",
+            "end": "09:00",
+            "location_type": "onsite",
+            "attendee_ids": [],
+        },
+        htmx=True,
+    )
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith("<form") and "An onsite session needs a place." in body
+    gap = tom.post_form(
+        f"/onboarding/requests/{request.id}/sessions",
+        {
+            "stage_id": str(request.stages[0].id),
+            "day": "2030-03-31",
+            "start": "02:30",
+            "end": "04:00",
+            "location_type": "online",
+            "meeting_link": "https://x.example",
+            "attendee_ids": [str(world.john.id)],
+        },
+        htmx=True,
+    )
+    assert gap.status_code == 422
+    assert "does not exist in your timezone" in gap.get_data(as_text=True)
+
+
+def test_confirm_from_the_telegram_link(app, world, client):
+    request, _assignment = world.accepted()
+    world.session(request, 1, attendees=[world.john])
+    message = db.session.scalar(
+        select(OutboundMessage).where(OutboundMessage.message_type == "session_scheduled")
+    )
+    path = re.search(r"http://localhost(/onboarding/attendance/\S+)", message.content).group(1)
+    page = client.get(path)
+    assert page.status_code == 200 and "I will attend" in page.get_data(as_text=True)
+    done = client.post_form(path)
+    assert "your attendance is confirmed" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert request.sessions[0].attendees[0].attendance_status == "confirmed"
+    assert client.get("/onboarding/attendance/forged").status_code == 404
+
+
+def test_clients_and_programs_pages(app, world):
+    sophia = login(app.test_client(), world.sophia)
+    added = sophia.post_form(
+        "/onboarding/clients",
+        {
+            "name": "XYZ Corp",
+            "contacts": "Deniz Kaya; deniz@xyz.example; 77\nBad line; not-an-email",
+        },
+    )
+    assert added.status_code == 422
+    assert "XYZ Corp" not in sophia.get("/onboarding/clients").get_data(as_text=True)
+    added = sophia.post_form(
+        "/onboarding/clients", {"name": "XYZ Corp", "contacts": "Deniz Kaya; deniz@xyz.example; 77"}
+    )
+    assert added.status_code == 302
+    assert "deniz@xyz.example" in sophia.get("/onboarding/clients").get_data(as_text=True)
+    assert sophia.post_form("/onboarding/programs", {"name": "X", "stages": "a"}).status_code == 403
+    admin = login(app.test_client(), world.admin)
+    made = admin.post_form("/onboarding/programs", {"name": "ERP", "stages": "Setup\nGo-live"})
+    assert made.status_code == 302
+    assert "Go-live" in admin.get("/onboarding/programs").get_data(as_text=True)
+
+
+def test_live_part_for_polling(app, world):
+    request, _assignment = world.assigned()
+    sophia = login(app.test_client(), world.sophia)
+    part = sophia.get(
+        f"/onboarding/requests/{request.id}?part=live", headers={"HX-Request": "true"}
+    )
+    body = part.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="request-live"') and "<html" not in body
