@@ -213,9 +213,12 @@ def test_admin_messages_page_shows_errors_and_retries(users, telegram, run_jobs,
     admin = login_as("admin")
     page = admin.get("/admin/messages?status=failed").get_data(as_text=True)
     assert "Invalid telegram_chat_id" in page and "Retry" in page
-    assert admin.get("/admin/messages?status=delivered").get_data(as_text=True).count(
-        f'id="message-{message.id}"'
-    ) == 0
+    assert (
+        admin.get("/admin/messages?status=delivered")
+        .get_data(as_text=True)
+        .count(f'id="message-{message.id}"')
+        == 0
+    )
     row = admin.post_form(f"/admin/messages/{message.id}/retry", htmx=True)
     assert row.status_code == 200
     assert row.get_data(as_text=True).lstrip().startswith(f'<tr id="message-{message.id}"')
