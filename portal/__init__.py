@@ -198,12 +198,14 @@ def _register_template_helpers(app: Flask) -> None:
         language_choices,
     )
     from portal.core.navigation import registry
+    from portal.workflow.machines import status_label
 
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.filters["when"] = format_when
     from portal.workflow.views import ACTOR_KINDS
 
     app.jinja_env.globals["actor_kinds"] = ACTOR_KINDS
+    app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     def unread_notifications() -> int:

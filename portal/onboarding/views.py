@@ -137,15 +137,31 @@ def create_request():
 # --- one request ------------------------------------------------------------------------------
 
 
+def _history(req) -> list[StatusChange]:
+    """Every change of the request and of what hangs under it, oldest first."""
+    ids = [req.id, *(a.id for a in req.assignments), *(s.id for s in req.stages)]
+    for session in req.sessions:
+        ids.append(session.id)
+        ids.extend(a.id for a in session.attendees if can_see_attendee(a))
+    return list(
+        db.session.scalars(
+            select(StatusChange)
+            .where(StatusChange.entity_id.in_(ids))
+            .order_by(StatusChange.created_at, StatusChange.id)
+        )
+    )
+
+
+def can_see_attendee(attendee) -> bool:
+    return permissions.can_view_attendee(current_user, attendee)
+
+
 def _detail_context(req, **extra):
     ctx = {
         "req": req,
         "machines": MACHINES,
-        "history": db.session.scalars(
-            select(StatusChange)
-            .where(StatusChange.entity_id == req.id)
-            .order_by(StatusChange.created_at)
-        ).all(),
+        "machine_titles": {m.name: str(m.title) for m in MACHINES.values()},
+        "history": _history(req),
         "priority_form": PriorityForm(formdata=None, priority=req.priority),
         "assign_form": None,
         "session_form": None,

@@ -97,3 +97,11 @@ def by_collection(collection: str) -> Machine | None:
 
 def all_machines() -> list[Machine]:
     return sorted(_BY_NAME.values(), key=lambda m: m.name)
+
+
+def status_label(machine_name: str, state: str | None) -> str:
+    """The translated label of a state, for history lists (the raw name if unknown)."""
+    machine = _BY_NAME.get(machine_name)
+    if machine is None or state is None:
+        return state or ""
+    return str(machine.states.get(state, state))
