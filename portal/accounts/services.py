@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import ApiToken, Organisation, User
@@ -283,7 +284,11 @@ def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:
     """The active user behind a bearer token, recording when it was last used."""
     if not plain or not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain)))
+    token = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one round trip for the token and its user
+        .where(ApiToken.token_hash == _token_hash(plain))
+    )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = now or utcnow()

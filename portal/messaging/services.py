@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
 BACKOFF = (30, 120, 600, 1800)  # seconds before attempt 2, 3, 4, 5
-RELAY_GRACE = timedelta(seconds=10)
+RELAY_GRACE = timedelta(seconds=60)  # older than this and still unclaimed: lost or stuck
 
 
 def address_of(person, channel: str) -> str | None:
@@ -157,8 +157,7 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
     now = now or utcnow()
     if not _claim(message_id, now):
         return "skipped"
-    message = db.session.get(OutboundMessage, message_id)
-    db.session.refresh(message)
+    message = db.session.get(OutboundMessage, message_id)  # fresh: the commit expired it
     send = channels.SENDERS[message.channel]
     try:
         delivery = send(message)

@@ -180,7 +180,7 @@ def transition(
             context=_json_safe(context),
         )
         events.publish(event, entity)
-        db.session.flush()
+        # No flush here: rows of several transitions go out together at the next flush.
         return TransitionResult(
             entity=entity,
             old_status=current,

@@ -186,7 +186,7 @@ def test_real_redis_down_at_commit_then_delivered(
         assert db.session.get(OutboundMessage, message.id).status == "pending"
         restart()  # a new, empty Redis: nothing was queued
         assert run_jobs() is False
-        assert services.relay(now=utcnow() + timedelta(seconds=30)) == 1
+        assert services.relay(now=utcnow() + timedelta(seconds=90)) == 1
         run_jobs()
         assert db.session.get(OutboundMessage, message.id).status == "delivered"
         assert len(telegram.requests) == 1

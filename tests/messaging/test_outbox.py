@@ -159,7 +159,7 @@ def test_redis_down_at_commit_then_delivered_by_the_relay(app, users, telegram, 
         server.connected = True
     assert run_jobs() is False
     assert db.session.get(OutboundMessage, message.id).status == "pending"
-    assert services.relay(now=utcnow() + timedelta(seconds=30)) == 1
+    assert services.relay(now=utcnow() + timedelta(seconds=90)) == 1
     run_jobs()
     assert db.session.get(OutboundMessage, message.id).status == "delivered"
     assert len(telegram.requests) == 1
