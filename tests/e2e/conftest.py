@@ -108,5 +108,8 @@ def log_in(page, email: str, password: str) -> None:
 
 
 def screenshot(page, name: str) -> None:
+    """Refresh the README's pictures: only when PORTAL_SCREENSHOTS=1 (they change each run)."""
+    if os.environ.get("PORTAL_SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
