@@ -122,6 +122,7 @@ API_MODULES = (
     "portal.onboarding.api",
     "portal.onboarding.cascades",
     "portal.onboarding.notifying",
+    "portal.onboarding.replies",
     "portal.workflow.api",
     "portal.api.openapi",
 )

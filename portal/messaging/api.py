@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import current_app, request
 from flask_babel import gettext as _
 from twilio.request_validator import RequestValidator
@@ -11,7 +13,7 @@ from portal.api.errors import error_response
 from portal.core.i18n import utc_iso
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.messaging import queries, services
+from portal.messaging import inbound, queries, services
 from portal.messaging.schemas import MessageList, MessageOut, MessageQuery
 
 
@@ -114,3 +116,32 @@ def twilio_status():
     )
     db.session.commit()
     return "", 204
+
+
+@endpoint(
+    "/webhooks/telegram",
+    method="POST",
+    summary="Telegram Bot API updates (X-Telegram-Bot-Api-Secret-Token must match)",
+    tag="webhooks",
+    signed=True,
+    errors=(400, 401),
+)
+def telegram_update():
+    secret = current_app.config.get("TELEGRAM_WEBHOOK_SECRET") or ""
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+        return error_response(401, "invalid_signature", _("The signature is not valid."))
+    update = request.get_json(silent=True)
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        return error_response(400, "bad_request", _("The body is not a Telegram update."))
+    message = update.get("message") or update.get("edited_message") or {}
+    chat = message.get("chat") or {}
+    text = message.get("text")
+    inbound.receive(
+        "telegram",
+        str(update["update_id"]),
+        str(chat["id"]) if chat.get("id") is not None else None,
+        text if isinstance(text, str) else None,
+    )
+    db.session.commit()
+    return {"ok": True}

@@ -19,13 +19,18 @@ def test_demo_pages_for_each_role(open_page, settle_db):
     live_url = f"/onboarding/requests/{live.id}"
     settle_db()
     pages = {
-        "sophia@parcours.test": [("/", "home-coordinator.png"), (live_url, "request.png"),
-                                 ("/onboarding/requests", "requests.png")],
+        "sophia@parcours.test": [
+            ("/", "home-coordinator.png"),
+            (live_url, "request.png"),
+            ("/onboarding/requests", "requests.png"),
+        ],
         "tom@parcours.test": [("/", "home-trainer.png")],
         "john@abc-company.test": [("/", "home-learner.png")],
-        "admin@parcours.test": [("/admin/workflows", "workflows.png"),
-                                ("/admin/messages", "messages.png"),
-                                ("/admin/changes", None)],
+        "admin@parcours.test": [
+            ("/admin/workflows", "workflows.png"),
+            ("/admin/messages", "messages.png"),
+            ("/admin/changes", None),
+        ],
         "zeynep@kaya-lojistik.test": [("/", "home-learner-tr.png")],
     }
     for email, visits in pages.items():
