@@ -19,6 +19,7 @@ def list_messages(
     related_id=None,
     transport: str | None = None,
     recipient_user_id=None,
+    related_ids=None,
 ) -> Select:
     query = select(OutboundMessage).where(OutboundMessage.organisation_id == organisation_id)
     if status:
@@ -29,6 +30,8 @@ def list_messages(
         query = query.where(OutboundMessage.related_id == parse_id(related_id))
     if transport:
         query = query.where(OutboundMessage.transport == transport)
+    if related_ids is not None:
+        query = query.where(OutboundMessage.related_id.in_(list(related_ids)))
     if recipient_user_id:
         query = query.where(OutboundMessage.recipient_user_id == recipient_user_id)
     return query.order_by(OutboundMessage.created_at.desc(), OutboundMessage.id)

@@ -152,6 +152,20 @@ def _history(req) -> list[StatusChange]:
     )
 
 
+def _session_messages(req) -> list:
+    """What was sent to the contacts about this request's sessions, failures included."""
+    from portal.messaging.queries import list_messages
+
+    ids = [s.id for s in req.sessions]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            list_messages(organisation_id=req.organisation_id, related_ids=ids).limit(100)
+        )
+    )
+
+
 def can_see_attendee(attendee) -> bool:
     return permissions.can_view_attendee(current_user, attendee)
 
@@ -162,6 +176,7 @@ def _detail_context(req, **extra):
         "machines": MACHINES,
         "machine_titles": {m.name: str(m.title) for m in MACHINES.values()},
         "history": _history(req),
+        "messages": _session_messages(req) if current_user.role != "learner" else [],
         "priority_form": PriorityForm(formdata=None, priority=req.priority),
         "assign_form": None,
         "session_form": None,
@@ -430,10 +445,9 @@ def _parse_contacts(text: str) -> list[dict]:
         if not any(parts):
             continue
         contact = {"name": parts[0], "email": parts[1] if len(parts) > 1 else ""}
-        if len(parts) > 2 and parts[2]:
-            contact["telegram_chat_id"] = parts[2]
-        if len(parts) > 3 and parts[3]:
-            contact["phone"] = parts[3]
+        for index, key in enumerate(("telegram_chat_id", "phone", "locale", "timezone"), 2):
+            if len(parts) > index and parts[index]:
+                contact[key] = parts[index]
         contacts.append(contact)
     return contacts
 

@@ -195,3 +195,37 @@ def test_live_part_for_polling(app, world):
     )
     body = part.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="request-live"') and "<html" not in body
+
+
+def test_coordinator_sees_a_failed_telegram_message(app, world, run_jobs):
+    request, _assignment = world.accepted()
+    world.session(request, 1, attendees=[world.mike])  # Mike has no Telegram chat id
+    run_jobs()
+    sophia = login(app.test_client(), world.sophia)
+    page = sophia.get(f"/onboarding/requests/{request.id}").get_data(as_text=True)
+    assert "Messages to the contacts" in page
+    assert "Invalid telegram_chat_id" in page and "Failed" in page
+    john = login(app.test_client(), world.john)
+    assert "Messages to the contacts" not in john.get(
+        f"/onboarding/requests/{request.id}"
+    ).get_data(as_text=True)
+
+
+def test_contacts_lines_carry_language_and_timezone(app, world):
+    from portal.accounts.models import User
+
+    sophia = login(app.test_client(), world.sophia)
+    sophia.post_form(
+        "/onboarding/clients",
+        {
+            "name": "Kaya Lojistik",
+            "contacts": "Zeynep Kaya; zeynep@kaya.example; 55; +905550000000; tr; Europe/Istanbul",
+        },
+    )
+    zeynep = db.session.scalar(select(User).where(User.email == "zeynep@kaya.example"))
+    assert (zeynep.locale, zeynep.timezone, zeynep.telegram_chat_id, zeynep.phone) == (
+        "tr",
+        "Europe/Istanbul",
+        "55",
+        "+905550000000",
+    )
