@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached in create_app()."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -33,3 +34,12 @@ babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_address, default_limits=[])
 talisman = Talisman()
+
+# Only these endpoints carry limits (tests/platform check both answer 429); every other
+# request skips the limiter's bookkeeping.
+RATE_LIMITED_ENDPOINTS = frozenset({"accounts.login", "api.accounts_create_token"})
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    return request.endpoint not in RATE_LIMITED_ENDPOINTS

@@ -132,9 +132,12 @@ def enqueue_delivery(message_id: str, attempts: int) -> bool:
     return True
 
 
-def _claim(message_id, now: datetime) -> bool:
-    """Take the message for one attempt, atomically; False if it is not ours to send."""
-    result = db.session.execute(
+def _claim(message_id, now: datetime) -> OutboundMessage | None:
+    """Take the message for one attempt, atomically; None if it is not ours to send.
+
+    One UPDATE … RETURNING both claims the row and loads it; the claim is committed before the
+    network is touched, and the loaded message stays usable without a second read."""
+    message = db.session.scalars(
         update(OutboundMessage)
         .where(
             OutboundMessage.id == message_id,
@@ -146,18 +149,24 @@ def _claim(message_id, now: datetime) -> bool:
             next_attempt_at=now + LEASE,
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
+        .returning(OutboundMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
+    if message is None:
+        db.session.commit()
+        return None
+    db.session.expunge(message)  # kept out of the commit's expiry: its row is what we wrote
     db.session.commit()  # release the row before talking to the network
-    return result.rowcount == 1
+    db.session.add(message)
+    return message
 
 
 def deliver(message_id, *, now: datetime | None = None) -> str:
     """One delivery attempt. Returns what happened: skipped, sent, delivered, retry, failed."""
     now = now or utcnow()
-    if not _claim(message_id, now):
+    message = _claim(message_id, now)
+    if message is None:
         return "skipped"
-    message = db.session.get(OutboundMessage, message_id)  # fresh: the commit expired it
     send = channels.SENDERS[message.channel]
     try:
         delivery = send(message)

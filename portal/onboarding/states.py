@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from portal.core.errors import ValidationError
 from portal.onboarding import permissions
@@ -74,6 +75,7 @@ REQUEST = register(
         name="onboarding_request",
         title=_l("Onboarding request"),
         model=OnboardingRequest,
+        load=(joinedload(OnboardingRequest.assignments), joinedload(OnboardingRequest.created_by)),
         collection="onboarding-requests",
         states={
             "pending": _l("Pending"),
@@ -148,6 +150,10 @@ ASSIGNMENT = register(
         name="assignment",
         title=_l("Training assignment"),
         model=TrainingAssignment,
+        load=(
+            joinedload(TrainingAssignment.request).joinedload(OnboardingRequest.client),
+            joinedload(TrainingAssignment.request).joinedload(OnboardingRequest.created_by),
+        ),
         collection="assignments",
         states={
             "assigned": _l("Assigned"),
@@ -210,6 +216,11 @@ SESSION = register(
         name="training_session",
         title=_l("Training session"),
         model=TrainingSession,
+        load=(
+            joinedload(TrainingSession.assignment),
+            joinedload(TrainingSession.stage),
+            joinedload(TrainingSession.request).joinedload(OnboardingRequest.assignments),
+        ),
         collection="training-sessions",
         states={
             "scheduled": _l("Scheduled"),
@@ -300,6 +311,7 @@ STAGE = register(
         name="stage_progress",
         title=_l("Stage progress"),
         model=StageProgress,
+        load=(joinedload(StageProgress.request).joinedload(OnboardingRequest.assignments),),
         collection="stage-progress",
         states={
             "not_started": _l("Not started"),

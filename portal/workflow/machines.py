@@ -38,6 +38,9 @@ class Machine:
     # may_act(actor, entity) -> bool: object-level permission on top of the role (else 403).
     may_act: Callable | None = None
     title: object = None
+    # Loader options applied when the status API fetches an entity: what the access checks,
+    # guards and notifications read, fetched in the same round trip.
+    load: tuple = ()
 
     def __post_init__(self):
         for t in self.transitions:

@@ -24,7 +24,10 @@ def parse_id(value) -> uuid.UUID:
 
 def get_entity(machine: Machine, entity_id, *, actor):
     """The entity of `machine` with this id, if `actor` may see it; NotFound otherwise."""
-    entity = db.session.get(machine.model, parse_id(entity_id))
+    query = select(machine.model).where(machine.model.id == parse_id(entity_id))
+    if machine.load:
+        query = query.options(*machine.load)
+    entity = db.session.scalars(query).unique().first()
     if entity is None:
         raise NotFound(_("Not found."))
     if getattr(entity, "organisation_id", None) != actor.organisation_id:

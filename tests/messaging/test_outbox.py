@@ -148,7 +148,10 @@ def test_failing_channel_is_retried_with_backoff_then_failed(users, telegram, ru
 
 def test_redis_down_at_commit_then_delivered_by_the_relay(app, users, telegram, run_jobs):
     if not queue.is_embedded(app):
-        pytest.skip("the real-Redis outage is covered by tests/messaging/test_redis_outage.py")
+        pytest.skip(
+            "real Redis outages: tests/messaging/test_channels.py (a server of its own) and "
+            "test_redis_service_outage.py (the machine's service, in CI)"
+        )
     users["learner"].telegram_chat_id = "5550001"
     server = app.config["FAKE_REDIS_SERVER"]
     server.connected = False
