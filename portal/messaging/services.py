@@ -137,6 +137,7 @@ def _claim(message_id, now: datetime) -> OutboundMessage | None:
 
     One UPDATE … RETURNING both claims the row and loads it; the claim is committed before the
     network is touched, and the loaded message stays usable without a second read."""
+    db.session.flush()  # pending edits to the message are written, not overwritten by the load
     message = db.session.scalars(
         update(OutboundMessage)
         .where(

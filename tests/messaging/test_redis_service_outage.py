@@ -49,7 +49,7 @@ def _start_service(client: redis.Redis, port: int) -> None:
     """Start Redis the way the machine runs it: its config file, nothing kept on disk."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     command = [binary]
-    if SERVICE_CONFIG.exists():
+    if os.access(SERVICE_CONFIG, os.R_OK):
         command.append(str(SERVICE_CONFIG))
     command += ["--port", str(port), "--daemonize", "yes", "--save", "", "--appendonly", "no"]
     subprocess.run(command, check=True, capture_output=True)
@@ -65,6 +65,9 @@ def redis_service(app):
     url = app.config.get("REDIS_URL")
     if os.environ.get("PORTAL_STOP_REDIS_SERVICE") != "1" or not url:
         pytest.skip("stops the machine's Redis service: CI's PostgreSQL + Redis run only")
+    if os.geteuid() != 0:
+        # Only root can start the service again from its config; never stop what we can't start.
+        pytest.fail("PORTAL_STOP_REDIS_SERVICE=1 needs root to restart the Redis service")
     client = _service_client(url)
     port = client.connection_pool.connection_kwargs["port"]
     assert _up(client), "the Redis service must be running before the test"
