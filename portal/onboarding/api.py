@@ -319,7 +319,9 @@ def create_request(body: RequestIn):
 def list_requests(query: RequestQuery):
     user = current_api_user()
     page = paginate(
-        queries.list_requests(user, status=query.status, priority=query.priority),
+        queries.list_requests(user, status=query.status, priority=query.priority).options(
+            *queries.REQUEST_WITH_SESSIONS
+        ),
         query.limit,
         query.offset,
     )

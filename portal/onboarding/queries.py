@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.core.errors import NotFound
 from portal.extensions import db
@@ -65,10 +66,42 @@ def get_program(program_id, user) -> TrainingProgram:
     )
 
 
+# What lists show of each row, loaded with the page in one query per relation
+# (IN on the page's keys, so LIMIT/OFFSET and the count stay plain).
+_REQUEST_ROW = (
+    selectinload(OnboardingRequest.client),
+    selectinload(OnboardingRequest.program),
+    selectinload(OnboardingRequest.stages),
+    selectinload(OnboardingRequest.assignments).selectinload(TrainingAssignment.trainer),
+)
+_ASSIGNMENT_ROW = (
+    selectinload(TrainingAssignment.request).selectinload(OnboardingRequest.client),
+    selectinload(TrainingAssignment.request).selectinload(OnboardingRequest.program),
+    selectinload(TrainingAssignment.trainer),
+)
+_SESSION_ROW = (
+    selectinload(TrainingSession.stage),
+    selectinload(TrainingSession.request).selectinload(OnboardingRequest.client),
+    selectinload(TrainingSession.request).selectinload(OnboardingRequest.program),
+    selectinload(TrainingSession.attendees).selectinload(SessionAttendee.user),
+    selectinload(TrainingSession.materials),
+)
+# A request with its sessions as the API lists it.
+REQUEST_WITH_SESSIONS = (
+    selectinload(OnboardingRequest.sessions).selectinload(TrainingSession.stage),
+    selectinload(OnboardingRequest.sessions)
+    .selectinload(TrainingSession.attendees)
+    .selectinload(SessionAttendee.user),
+    selectinload(OnboardingRequest.sessions).selectinload(TrainingSession.materials),
+)
+
+
 def list_requests(user, *, status: str | None = None, priority: str | None = None) -> Select:
     """The request queue: urgent first, then high, medium, low; oldest first within each."""
-    query = select(OnboardingRequest).where(
-        OnboardingRequest.organisation_id == user.organisation_id
+    query = (
+        select(OnboardingRequest)
+        .where(OnboardingRequest.organisation_id == user.organisation_id)
+        .options(*_REQUEST_ROW)
     )
     if user.role == "trainer":
         query = query.where(
@@ -98,6 +131,7 @@ def list_assignments(user, *, status: str | None = None) -> Select:
         select(TrainingAssignment)
         .join(OnboardingRequest, OnboardingRequest.id == TrainingAssignment.request_id)
         .where(TrainingAssignment.organisation_id == user.organisation_id)
+        .options(*_ASSIGNMENT_ROW)
     )
     if user.role == "trainer":
         query = query.where(TrainingAssignment.trainer_id == user.id)
@@ -107,7 +141,11 @@ def list_assignments(user, *, status: str | None = None) -> Select:
 
 
 def list_sessions(user, *, upcoming_after: datetime | None = None, request_id=None) -> Select:
-    query = select(TrainingSession).where(TrainingSession.organisation_id == user.organisation_id)
+    query = (
+        select(TrainingSession)
+        .where(TrainingSession.organisation_id == user.organisation_id)
+        .options(*_SESSION_ROW)
+    )
     if user.role == "learner":
         query = query.where(
             TrainingSession.id.in_(
