@@ -56,7 +56,6 @@ def update() -> None:
                 code,
                 "--no-fuzzy-matching",
                 "--ignore-obsolete",
-                "--omit-header",
             )
         else:
             _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", code)
