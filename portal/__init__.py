@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from flask import Flask, g, has_request_context, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import event
@@ -154,6 +155,9 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -161,12 +165,13 @@ def _wants_json() -> bool:
 def _register_error_handlers(app: Flask) -> None:
     from portal.api.errors import error_response, http_error
     from portal.core.htmx import render
+    from portal.core.text_input import multidict_nul_locations
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
         if _wants_json():
             return error_response(400, "csrf_failed")
-        return render("errors/error.html", status=400, code=400, reason=exc.description)
+        return render("errors/error.html", status=400, code=400, reason=None)
 
     @app.errorhandler(HTTPException)
     def http_failed(exc: HTTPException):
@@ -181,6 +186,19 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return error_response(500)
         return render("errors/error.html", status=500, code=500, reason=None)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No column can store a NUL character: refuse it in the query string or a form."""
+        refused = multidict_nul_locations(request.args)
+        if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in FORM_TYPES:
+            refused += multidict_nul_locations(request.form)
+        if not refused:
+            return None
+        message = _("Text cannot contain the NUL character.")
+        if _wants_json():
+            return error_response(422, "validation_error", details=dict.fromkeys(refused, message))
+        return render("errors/error.html", status=400, code=400, reason=message)
 
     @app.after_request
     def no_store_for_api(response):

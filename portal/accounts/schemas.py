@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from portal.core.pagination import Limit, Offset
+
 Role = Literal["admin", "coordinator", "trainer", "learner"]
 Locale = Literal["en", "fr", "tr"]
 
@@ -90,8 +92,8 @@ class UserQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Role | None = None
     q: str | None = Field(default=None, max_length=100)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class UserList(BaseModel):

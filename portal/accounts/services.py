@@ -175,7 +175,11 @@ def update_profile(user: User, **changes) -> User:
     """Change one's own name, language, timezone, Telegram chat id or phone."""
     allowed = {"name", "locale", "timezone", "telegram_chat_id", "phone"}
     changes = {key: value for key, value in changes.items() if key in allowed}
-    errors: dict = {}
+    errors: dict = {
+        key: _("Required.")
+        for key in ("name", "locale", "timezone")
+        if key in changes and changes[key] is None  # these can be changed, not emptied
+    }
     _check_profile_values(
         errors,
         locale=changes.get("locale"),

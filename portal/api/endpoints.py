@@ -19,6 +19,7 @@ from portal.api.blueprint import bp
 from portal.api.errors import error_response
 from portal.core.errors import DomainError, ValidationError
 from portal.core.permissions import ROLES
+from portal.core.text_input import nul_locations
 from portal.extensions import db
 
 
@@ -102,6 +103,13 @@ def _parse_body(model: type[BaseModel]):
         return None, error_response(400, "bad_request", _("The body is not valid JSON."))
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", _("The body must be a JSON object."))
+    refused = nul_locations(data)
+    if refused:
+        return None, error_response(
+            422,
+            "validation_error",
+            details={location: _("Text cannot contain the NUL character.") for location in refused},
+        )
     try:
         return model.model_validate(data), None
     except PydanticError as exc:

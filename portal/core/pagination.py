@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from flask_babel import gettext as _
+from pydantic import Field
 from sqlalchemy import Select, func, select
 
 from portal.core.errors import ValidationError
@@ -12,6 +14,11 @@ from portal.extensions import db
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1  # what every database takes in OFFSET; no list is that long
+
+# The `limit` and `offset` query parameters of API lists.
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 
 
 @dataclass
@@ -49,10 +56,10 @@ def parse_window(limit, offset, *, default: int = DEFAULT_LIMIT) -> tuple[int, i
         errors["limit"] = _("Use a whole number from 1 to %(max)d.", max=MAX_LIMIT)
     try:
         offset = 0 if offset in (None, "") else int(offset)
-        if offset < 0:
+        if not 0 <= offset <= MAX_OFFSET:
             raise ValueError
     except (TypeError, ValueError):
-        errors["offset"] = _("Use a whole number, 0 or more.")
+        errors["offset"] = _("Use a whole number from 0 to %(max)d.", max=MAX_OFFSET)
     if errors:
         raise ValidationError(_("Please check the query parameters."), details=errors)
     return limit, offset

@@ -6,14 +6,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from portal.core.pagination import Limit, Offset
+
 
 class MessageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     status: Literal["pending", "sent", "delivered", "failed"] | None = None
     channel: Literal["email", "telegram", "whatsapp", "sms"] | None = None
     related_session_id: str | None = Field(default=None, max_length=64)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class MessageOut(BaseModel):

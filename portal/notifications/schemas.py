@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from portal.core.pagination import Limit, Offset
 
 
 class NotificationQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     unread: bool = False
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class NotificationOut(BaseModel):

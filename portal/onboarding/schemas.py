@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from portal.core.pagination import Limit, Offset
+
 Priority = Literal["urgent", "high", "medium", "low"]
 
 
@@ -94,8 +96,8 @@ class RequestQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     status: Literal["pending", "assigned", "in_progress", "completed", "cancelled"] | None = None
     priority: Priority | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class AssignIn(Body):
@@ -131,8 +133,8 @@ class AssignmentList(BaseModel):
 class AssignmentQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     status: Literal["assigned", "accepted", "in_progress", "completed", "rejected"] | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class StageOut(BaseModel):
@@ -201,8 +203,8 @@ class SessionQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     upcoming: bool = False
     request_id: str | None = Field(default=None, max_length=64)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class RequestOut(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from portal.core.pagination import Limit, Offset
+
 
 class StatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -28,8 +30,8 @@ class HistoryQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 class PersonRef(BaseModel):

@@ -197,6 +197,9 @@ def test_list_pagination_is_validated(api, users):
     assert admin.get("/users?limit=0").status_code == 422
     assert admin.get("/users?limit=501").status_code == 422
     assert admin.get("/users?offset=-1").status_code == 422
+    too_far = admin.get("/users?offset=232048786346912205766656", headers={"Accept-Language": "fr"})
+    assert too_far.status_code == 422
+    assert "offset" in too_far.get_json()["error"]["details"]
     assert admin.get("/users?limit=abc").status_code == 422
     assert admin.get("/users?offset=3").get_json()["items"].__len__() == 1
 
@@ -226,3 +229,18 @@ def test_openapi_document_lists_every_api_route(app, api):
     schema = document["components"]["schemas"][schema_ref.rsplit("/", 1)[1]]
     assert {"locale", "timezone", "telegram_chat_id", "phone"} <= set(schema["properties"])
     assert "422" in patch_me["responses"]
+
+
+def test_nul_character_in_a_body_or_query_is_422(api, users):
+    client = api(users["learner"])
+    response = client.patch(
+        "/me", json={"name": "Jo\x00hn", "phone": "+33\x00"}, headers={"Accept-Language": "fr"}
+    )
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert set(error["details"]) == {"name", "phone"}
+    assert "NUL" in error["details"]["name"]
+    db.session.expire_all()
+    assert db.session.get(User, users["learner"].id).name == users["learner"].name
+    admin = api(users["admin"])
+    assert admin.get("/users?q=a\x00b").status_code == 422

@@ -235,3 +235,17 @@ def test_security_headers(client):
     csp = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "script-src 'self'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_nul_character_in_a_form_or_query_is_refused_and_writes_nothing(client, users):
+    login(client, users["learner"])
+    client.post_form("/profile", {"name": "Ayşe", "locale": "fr", "timezone": "Europe/Paris"})
+    response = client.post_form(
+        "/profile", {"name": "Ay\x00şe", "locale": "tr", "timezone": "Europe/Istanbul"}
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)  # the page says why, in French here
+    db.session.expire_all()
+    learner = db.session.get(User, users["learner"].id)
+    assert (learner.name, learner.locale) == ("Ayşe", "fr")
+    assert client.get("/notifications?offset=1\x00").status_code == 400

@@ -1,0 +1,29 @@
+"""Text no database column can hold: the NUL character is refused where input comes in."""
+
+from __future__ import annotations
+
+NUL = "\x00"
+
+
+def nul_locations(value, location: str = "") -> list[str]:
+    """Where `value` (JSON-like: dicts, lists, strings) holds a NUL character, as dotted paths
+    ("body" for the top level)."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if NUL in value:
+            found.append(location or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{location}.{key}" if location else str(key)
+            if NUL in str(key):
+                found.append(path)
+            found.extend(nul_locations(item, path))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(nul_locations(item, f"{location}.{index}" if location else str(index)))
+    return found
+
+
+def multidict_nul_locations(values) -> list[str]:
+    """The same for query strings and form fields (every value of every key)."""
+    return sorted({key for key, value in values.items(multi=True) if NUL in key or NUL in value})
