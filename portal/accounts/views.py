@@ -23,7 +23,7 @@ from portal.accounts.forms import (
 from portal.accounts.invitations import user_for_link_token
 from portal.core.errors import DomainError, ValidationError
 from portal.core.forms import apply_errors
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.navigation import registry
 from portal.core.pagination import paginate, parse_window
 from portal.core.permissions import public, roles_required
@@ -290,6 +290,13 @@ def create_user():
 
 
 def _user_row(user, error=None, status=200):
+    """The changed row for HTMX; without JavaScript, the whole list with the outcome."""
+    if not is_htmx():
+        if error is None:
+            flash(_("%(name)s is updated.", name=user.name), "success")
+            return redirect_to(url_for("accounts.users"))
+        flash(error, "error")
+        return render("accounts/users.html", status=status, **_users_context())
     return render(
         "accounts/users.html",
         block="user_row",

@@ -218,6 +218,19 @@ def test_admin_changes_role_and_deactivates_from_the_list(client, users):
     assert db.session.get(User, users["admin"].id).is_active
 
 
+def test_admin_changes_role_without_javascript(client, users):
+    login(client, users["admin"])
+    target = users["learner"]
+    bad = client.post_form(f"/admin/users/{target.id}/role", {"role": "emperor"})
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "Choose a role from the list." in page and "<html" in page  # the whole list again
+    good = client.post_form(f"/admin/users/{target.id}/role", {"role": "trainer"})
+    assert good.status_code == 302 and good.headers["Location"].endswith("/admin/users")
+    db.session.expire_all()
+    assert db.session.get(User, target.id).role == "trainer"
+
+
 def test_admin_cannot_touch_another_organisations_user(client, users, other_org):
     stranger = make_user(other_org, "trainer")
     login(client, users["admin"])
