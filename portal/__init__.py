@@ -189,15 +189,16 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_characters():
-        """No column can store a NUL character: refuse it in the query string or a form."""
+        """No column can store a NUL character: refuse it in a page's query string or form.
+        (The API checks its own input after authentication, in `portal.api.endpoints`.)"""
+        if _wants_json():
+            return None
         refused = multidict_nul_locations(request.args)
         if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in FORM_TYPES:
             refused += multidict_nul_locations(request.form)
         if not refused:
             return None
         message = _("Text cannot contain the NUL character.")
-        if _wants_json():
-            return error_response(422, "validation_error", details=dict.fromkeys(refused, message))
         return render("errors/error.html", status=400, code=400, reason=message)
 
     @app.after_request

@@ -19,7 +19,7 @@ from portal.api.blueprint import bp
 from portal.api.errors import error_response
 from portal.core.errors import DomainError, ValidationError
 from portal.core.permissions import ROLES
-from portal.core.text_input import nul_locations
+from portal.core.text_input import multidict_nul_locations, nul_locations
 from portal.extensions import db
 
 
@@ -88,6 +88,11 @@ def pydantic_details(exc: PydanticError) -> dict:
     return details
 
 
+def _nul_refused(locations: list[str]):
+    message = _("Text cannot contain the NUL character.")
+    return error_response(422, "validation_error", details=dict.fromkeys(locations, message))
+
+
 def _parse_body(model: type[BaseModel]):
     limit = current_app.config["MAX_JSON_LENGTH"]
     if request.content_length and request.content_length > limit:
@@ -105,11 +110,7 @@ def _parse_body(model: type[BaseModel]):
         return None, error_response(400, "bad_request", _("The body must be a JSON object."))
     refused = nul_locations(data)
     if refused:
-        return None, error_response(
-            422,
-            "validation_error",
-            details={location: _("Text cannot contain the NUL character.") for location in refused},
-        )
+        return None, _nul_refused(refused)
     try:
         return model.model_validate(data), None
     except PydanticError as exc:
@@ -162,6 +163,10 @@ def endpoint(
                     return error_response(401)
                 if user.role not in roles:
                     return error_response(403)
+            if not signed:  # a signed webhook checks its signature first, then cleans its input
+                refused = multidict_nul_locations(request.args)
+                if refused:
+                    return _nul_refused(refused)
             if body is not None:
                 parsed, failure = _parse_body(body)
                 if failure is not None:

@@ -24,6 +24,11 @@ def nul_locations(value, location: str = "") -> list[str]:
     return found
 
 
+def without_nul(value: str | None) -> str | None:
+    """Text from a source that cannot be refused (a signed webhook, a file name), made storable."""
+    return value.replace(NUL, "") if isinstance(value, str) else value
+
+
 def multidict_nul_locations(values) -> list[str]:
     """The same for query strings and form fields (every value of every key)."""
     return sorted({key for key, value in values.items(multi=True) if NUL in key or NUL in value})

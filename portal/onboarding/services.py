@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.core.clock import utcnow
 from portal.core.errors import Conflict, Duplicate, Forbidden, ValidationError
 from portal.core.i18n import is_timezone
+from portal.core.text_input import without_nul
 from portal.extensions import db
 from portal.onboarding import permissions
 from portal.onboarding.models import (
@@ -509,6 +510,7 @@ def save_material(
 
     if not permissions.can_run_session(actor, session):
         raise Forbidden(_("Only the assigned trainer adds materials."))
+    filename, content_type = without_nul(filename), without_nul(content_type)
     errors = {}
     if material_type not in MATERIAL_TYPES:
         errors["material_type"] = _("Choose recording, slides, document or other.")

@@ -411,3 +411,10 @@ def test_api_material_upload(clients, world):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422
+    odd_name = c["tom"].client.post(
+        f"/api/v1/training-sessions/{session['id']}/materials",
+        data={"material_type": "slides", "file": (io.BytesIO(b"pdf"), "deck\x00.pdf")},
+        headers={"Authorization": f"Bearer {c['tom'].token}"},
+        content_type="multipart/form-data",
+    )
+    assert odd_name.status_code == 201 and odd_name.get_json()["filename"] == "deck.pdf"

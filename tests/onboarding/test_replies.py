@@ -100,3 +100,12 @@ def test_unknown_chat_is_recorded_and_ignored(world, telegram_webhook):
     assert telegram_webhook(9, "999999", "yes").status_code == 200
     row = db.session.scalar(select(InboundUpdate).where(InboundUpdate.external_id == "9"))
     assert row.handled_by is None and row.text == "yes"
+
+
+def test_nul_character_in_an_update_is_dropped_not_a_server_error(world, telegram_webhook):
+    from portal.messaging.models import InboundUpdate
+
+    response = telegram_webhook(8, world.john.telegram_chat_id, "ye\x00s")
+    assert response.status_code == 200
+    row = db.session.scalar(select(InboundUpdate).where(InboundUpdate.external_id == "8"))
+    assert row.text == "yes"

@@ -244,3 +244,6 @@ def test_nul_character_in_a_body_or_query_is_422(api, users):
     assert db.session.get(User, users["learner"].id).name == users["learner"].name
     admin = api(users["admin"])
     assert admin.get("/users?q=a\x00b").status_code == 422
+    # Who asks is checked first: nobody gets 401, the wrong role 403, before the input is read.
+    assert api().get("/users?q=a\x00b").status_code == 401
+    assert client.get("/users?q=a\x00b").status_code == 403

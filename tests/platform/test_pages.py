@@ -257,7 +257,8 @@ def test_nul_character_in_a_form_or_query_is_refused_and_writes_nothing(client, 
         "/profile", {"name": "Ay\x00şe", "locale": "tr", "timezone": "Europe/Istanbul"}
     )
     assert response.status_code == 400
-    assert "NUL" in response.get_data(as_text=True)  # the page says why, in French here
+    # The page says why, in the person's language.
+    assert "Le texte ne peut pas contenir le caractère NUL." in response.get_data(as_text=True)
     db.session.expire_all()
     learner = db.session.get(User, users["learner"].id)
     assert (learner.name, learner.locale) == ("Ayşe", "fr")
