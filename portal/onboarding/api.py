@@ -320,7 +320,7 @@ def list_requests(query: RequestQuery):
     user = current_api_user()
     page = paginate(
         queries.list_requests(user, status=query.status, priority=query.priority).options(
-            *queries.REQUEST_WITH_SESSIONS
+            *queries.REQUEST_IN_FULL
         ),
         query.limit,
         query.offset,
@@ -451,7 +451,7 @@ def list_sessions(query: SessionQuery):
     page = paginate(
         queries.list_sessions(
             user, upcoming_after=utcnow() if query.upcoming else None, request_id=query.request_id
-        ),
+        ).options(*queries.SESSION_IN_FULL),
         query.limit,
         query.offset,
     )

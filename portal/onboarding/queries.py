@@ -72,7 +72,6 @@ _REQUEST_ROW = (
     selectinload(OnboardingRequest.client),
     selectinload(OnboardingRequest.program),
     selectinload(OnboardingRequest.stages),
-    selectinload(OnboardingRequest.assignments).selectinload(TrainingAssignment.trainer),
 )
 _ASSIGNMENT_ROW = (
     selectinload(TrainingAssignment.request).selectinload(OnboardingRequest.client),
@@ -83,11 +82,16 @@ _SESSION_ROW = (
     selectinload(TrainingSession.stage),
     selectinload(TrainingSession.request).selectinload(OnboardingRequest.client),
     selectinload(TrainingSession.request).selectinload(OnboardingRequest.program),
+    selectinload(TrainingSession.attendees),
+)
+# What the API adds to a listed session: attendees' names and the materials.
+SESSION_IN_FULL = (
     selectinload(TrainingSession.attendees).selectinload(SessionAttendee.user),
     selectinload(TrainingSession.materials),
 )
-# A request with its sessions as the API lists it.
-REQUEST_WITH_SESSIONS = (
+# What the API adds to a listed request: its trainers and its sessions in full.
+REQUEST_IN_FULL = (
+    selectinload(OnboardingRequest.assignments).selectinload(TrainingAssignment.trainer),
     selectinload(OnboardingRequest.sessions).selectinload(TrainingSession.stage),
     selectinload(OnboardingRequest.sessions)
     .selectinload(TrainingSession.attendees)
