@@ -104,11 +104,13 @@ def _parse_body(model: type[BaseModel]):
         return None, error_response(415)
     try:
         data = json.loads(raw or b"null")
+        refused = nul_locations(data)
     except (ValueError, UnicodeDecodeError):
         return None, error_response(400, "bad_request", _("The body is not valid JSON."))
+    except RecursionError:
+        return None, error_response(400, "bad_request", _("The body is nested too deeply."))
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", _("The body must be a JSON object."))
-    refused = nul_locations(data)
     if refused:
         return None, _nul_refused(refused)
     try:

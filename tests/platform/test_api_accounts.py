@@ -118,6 +118,14 @@ def test_malformed_bodies_are_400_413_415_never_500(api, users):
         headers={"Authorization": headers["Authorization"], "Content-Type": "text/plain"},
     )
     assert text.status_code == 415
+    deep = client.client.patch(
+        "/api/v1/me", data=b'{"name": ' + b"[" * 5000 + b"]" * 5000 + b"}", headers=headers
+    )
+    assert deep.status_code == 400 and deep.get_json()["error"]["code"] == "bad_request"
+    nested = client.client.patch(
+        "/api/v1/me", data=b'{"name": ' + b"[" * 900 + b"]" * 900 + b"}", headers=headers
+    )
+    assert nested.status_code in (400, 422)
     huge = client.client.patch("/api/v1/me", data=b" " * (1024 * 1024 + 10), headers=headers)
     assert huge.status_code == 413
     extra = client.patch("/me", json={"role": "admin"})
