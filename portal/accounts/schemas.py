@@ -65,9 +65,10 @@ class TokenList(BaseModel):
 
 
 class MePatch(StrictBody):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    locale: Locale | None = None
-    timezone: str | None = Field(default=None, max_length=64)
+    # Each may be left out; none may be emptied (null is refused as a wrong type).
+    name: str = Field(default=None, min_length=1, max_length=200)
+    locale: Locale = None
+    timezone: str = Field(default=None, max_length=64)
     telegram_chat_id: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=32)
 
