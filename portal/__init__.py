@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import event
@@ -165,7 +164,7 @@ def _wants_json() -> bool:
 def _register_error_handlers(app: Flask) -> None:
     from portal.api.errors import error_response, http_error
     from portal.core.htmx import render
-    from portal.core.text_input import multidict_nul_locations
+    from portal.core.text_input import multidict_nul_locations, nul_refused_message
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
@@ -198,8 +197,7 @@ def _register_error_handlers(app: Flask) -> None:
             refused += multidict_nul_locations(request.form)
         if not refused:
             return None
-        message = _("Text cannot contain the NUL character.")
-        return render("errors/error.html", status=400, code=400, reason=message)
+        return render("errors/error.html", status=400, code=400, reason=nul_refused_message())
 
     @app.after_request
     def no_store_for_api(response):

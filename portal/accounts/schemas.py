@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from portal.core.pagination import Limit, Offset
+from portal.core.pagination import PageQuery
 
 Role = Literal["admin", "coordinator", "trainer", "learner"]
 Locale = Literal["en", "fr", "tr"]
@@ -89,12 +89,9 @@ class UserPatch(StrictBody):
     is_active: bool | None = None
 
 
-class UserQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class UserQuery(PageQuery):
     role: Role | None = None
     q: str | None = Field(default=None, max_length=100)
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class UserList(BaseModel):

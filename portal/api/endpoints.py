@@ -19,7 +19,11 @@ from portal.api.blueprint import bp
 from portal.api.errors import error_response
 from portal.core.errors import DomainError, ValidationError
 from portal.core.permissions import ROLES
-from portal.core.text_input import multidict_nul_locations, nul_locations
+from portal.core.text_input import (
+    multidict_nul_locations,
+    nul_locations,
+    nul_refused_message,
+)
 from portal.extensions import db
 
 
@@ -89,8 +93,8 @@ def pydantic_details(exc: PydanticError) -> dict:
 
 
 def _nul_refused(locations: list[str]):
-    message = _("Text cannot contain the NUL character.")
-    return error_response(422, "validation_error", details=dict.fromkeys(locations, message))
+    details = dict.fromkeys(locations, nul_refused_message())
+    return error_response(422, "validation_error", details=details)
 
 
 def _parse_body(model: type[BaseModel]):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from flask_babel import gettext as _
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, select
 
 from portal.core.errors import ValidationError
@@ -19,6 +19,14 @@ MAX_OFFSET = 2**31 - 1  # what every database takes in OFFSET; no list is that l
 # The `limit` and `offset` query parameters of API lists.
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+
+class PageQuery(BaseModel):
+    """The query of an API list: its own filters plus `limit` and `offset`."""
+
+    model_config = ConfigDict(extra="ignore")
+    limit: Limit = DEFAULT_LIMIT
+    offset: Offset = 0
 
 
 @dataclass

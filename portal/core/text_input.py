@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 NUL = "\x00"
+
+
+def nul_refused_message() -> str:
+    return _("Text cannot contain the NUL character.")
 
 
 def nul_locations(value, location: str = "") -> list[str]:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from portal.core.pagination import Limit, Offset
+from portal.core.pagination import PageQuery
 
 
-class MessageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class MessageQuery(PageQuery):
     status: Literal["pending", "sent", "delivered", "failed"] | None = None
     channel: Literal["email", "telegram", "whatsapp", "sms"] | None = None
     related_session_id: str | None = Field(default=None, max_length=64)
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class MessageOut(BaseModel):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from portal.core.pagination import Limit, Offset
+from portal.core.pagination import PageQuery
 
 
-class NotificationQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class NotificationQuery(PageQuery):
     unread: bool = False
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class NotificationOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from portal.core.pagination import Limit, Offset
+from portal.core.pagination import PageQuery
 
 Priority = Literal["urgent", "high", "medium", "low"]
 
@@ -92,12 +92,9 @@ class RequestPatch(Body):
     priority: Priority
 
 
-class RequestQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class RequestQuery(PageQuery):
     status: Literal["pending", "assigned", "in_progress", "completed", "cancelled"] | None = None
     priority: Priority | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class AssignIn(Body):
@@ -130,11 +127,8 @@ class AssignmentList(BaseModel):
     total_count: int
 
 
-class AssignmentQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class AssignmentQuery(PageQuery):
     status: Literal["assigned", "accepted", "in_progress", "completed", "rejected"] | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class StageOut(BaseModel):
@@ -199,12 +193,9 @@ class SessionList(BaseModel):
     total_count: int
 
 
-class SessionQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class SessionQuery(PageQuery):
     upcoming: bool = False
     request_id: str | None = Field(default=None, max_length=64)
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class RequestOut(BaseModel):

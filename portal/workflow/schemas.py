@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from portal.core.pagination import Limit, Offset
+from portal.core.pagination import PageQuery
 
 
 class StatusUpdate(BaseModel):
@@ -26,12 +26,9 @@ class StatusUpdateResult(BaseModel):
     workflow_actions_triggered: list[str]
 
 
-class HistoryQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class HistoryQuery(PageQuery):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    limit: Limit = 50
-    offset: Offset = 0
 
 
 class PersonRef(BaseModel):

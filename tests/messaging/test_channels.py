@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import time
-from datetime import timedelta
 
 import pytest
 import redis
@@ -18,6 +17,7 @@ from portal.extensions import db
 from portal.messaging import services
 from portal.messaging.models import OutboundMessage
 from tests.fakes import FakeApi, SmtpSink, free_port
+from tests.messaging.outage import held_while_down_then_delivered_once
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 
@@ -175,20 +175,7 @@ def test_real_redis_down_at_commit_then_delivered(
     app, users, throwaway_redis, run_jobs, monkeypatch
 ):
     stop, restart = throwaway_redis
-    telegram = FakeApi().start()
-    monkeypatch.setitem(app.config, "TELEGRAM_BOT_TOKEN", "123:abc")
-    monkeypatch.setitem(app.config, "TELEGRAM_API_BASE", telegram.url)
-    try:
-        users["learner"].telegram_chat_id = "5550001"
-        stop()
-        message = _queue(users["learner"], "telegram")
-        db.session.commit()  # the hand-over fails; the message must not be lost
-        assert db.session.get(OutboundMessage, message.id).status == "pending"
-        restart()  # a new, empty Redis: nothing was queued
-        assert run_jobs() is False
-        assert services.relay(now=utcnow() + timedelta(seconds=90)) == 1
-        run_jobs()
-        assert db.session.get(OutboundMessage, message.id).status == "delivered"
-        assert len(telegram.requests) == 1
-    finally:
-        telegram.stop()
+    users["learner"].telegram_chat_id = "5550001"
+    held_while_down_then_delivered_once(
+        app, users["learner"], stop=stop, start=restart, run_jobs=run_jobs, monkeypatch=monkeypatch
+    )

@@ -12,18 +12,13 @@ import os
 import shutil
 import subprocess
 import time
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import redis
 
-from portal.core.clock import utcnow
-from portal.extensions import db
-from portal.messaging import services
-from portal.messaging.models import OutboundMessage
-from tests.fakes import FakeApi
+from tests.messaging.outage import held_while_down_then_delivered_once
 
 SERVICE_CONFIG = Path("/etc/redis/redis.conf")
 
@@ -92,30 +87,7 @@ def test_redis_service_down_at_commit_then_delivered(
     app, users, redis_service, run_jobs, monkeypatch
 ):
     stop, start = redis_service
-    telegram = FakeApi().start()
-    monkeypatch.setitem(app.config, "TELEGRAM_BOT_TOKEN", "123:abc")
-    monkeypatch.setitem(app.config, "TELEGRAM_API_BASE", telegram.url)
-    try:
-        users["learner"].telegram_chat_id = "5550002"
-        stop()
-        message = services.queue_message(
-            channel="telegram",
-            message_type="notification",
-            recipient=users["learner"],
-            context={"title": "Your session", "body": "Friday 10:00.", "link": "/"},
-        )
-        db.session.commit()  # the hand-over to Redis fails; the message must not be lost
-        assert db.session.get(OutboundMessage, message.id).status == "pending"
-
-        start()  # the service is back, empty: nothing was queued while it was down
-        assert run_jobs() is False
-        assert services.relay(now=utcnow() + timedelta(seconds=90)) == 1
-        run_jobs()
-        message = db.session.get(OutboundMessage, message.id)
-        assert message.status == "delivered"
-        assert message.attempts == 1
-        assert len(telegram.requests) == 1
-        run_jobs()  # nothing left to do: never sent twice
-        assert len(telegram.requests) == 1
-    finally:
-        telegram.stop()
+    users["learner"].telegram_chat_id = "5550002"
+    held_while_down_then_delivered_once(
+        app, users["learner"], stop=stop, start=start, run_jobs=run_jobs, monkeypatch=monkeypatch
+    )
