@@ -10,8 +10,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import ApiToken, Organisation, User
@@ -284,20 +283,35 @@ def revoke_token(token: ApiToken, *, actor: User, now: datetime | None = None) -
     return token
 
 
+# Built once: every API request runs it, and a prepared statement skips rebuilding its cache key.
+_USER_FOR_TOKEN = (
+    select(User, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        User.is_active.is_(True),
+    )
+)
+_TOKEN_USED = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:
-    """The active user behind a bearer token, recording when it was last used."""
+    """The active user behind a live bearer token, recording when it was last used."""
     if not plain or not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))  # one round trip for the token and its user
-        .where(ApiToken.token_hash == _token_hash(plain))
-    )
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    found = db.session.execute(_USER_FOR_TOKEN, {"token_hash": _token_hash(plain)}).first()
+    if found is None:
         return None
+    user, token_id, last_used_at = found
     now = now or utcnow()
     # Write the last use at most once a minute, so reads stay reads.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        db.session.execute(_TOKEN_USED, {"token_id": token_id, "now": now})
         db.session.commit()
-    return token.user
+    return user
