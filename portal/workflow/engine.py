@@ -8,10 +8,14 @@ transaction. A refused transition raises a translated DomainError before writing
 from __future__ import annotations
 
 import contextvars
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.clock import utcnow
 from portal.core.errors import DomainError, Forbidden, InvalidTransition, NotFound
@@ -28,7 +32,6 @@ class Tally:
 
     notifications_sent: int = 0
     workflow_actions_triggered: list[str] = field(default_factory=list)
-    changes: list[StatusChange] = field(default_factory=list)
 
 
 _tally: contextvars.ContextVar[Tally | None] = contextvars.ContextVar(
@@ -58,7 +61,7 @@ class TransitionResult:
     old_status: str | None
     new_status: str
     updated_at: datetime
-    change: StatusChange
+    change_id: uuid.UUID
     notifications_sent: int = 0
     workflow_actions_triggered: list[str] = field(default_factory=list)
 
@@ -123,7 +126,10 @@ def transition(
     reason: str | None = None,
     context: dict | None = None,
     now: datetime | None = None,
+    columns: dict | None = None,
 ) -> TransitionResult:
+    """Move `entity` to `to`. `columns` are other attributes of the entity written in the same
+    UPDATE as the status (what a service records with the change, e.g. a provider's id)."""
     machine = machine_for(entity)
     now = now or utcnow()
     context = dict(context or {})
@@ -136,32 +142,31 @@ def transition(
     outer = _tally.get()
     token = _tally.set(Tally()) if outer is None else None
     try:
-        setattr(entity, machine.status_attr, to)
+        values = {**(columns or {}), machine.status_attr: to}
         column = machine.timestamps.get(to)
         if column:
-            setattr(entity, column, now)
-        if hasattr(entity, "status_changed_at"):
-            entity.status_changed_at = now
-        if hasattr(entity, "updated_at"):
-            entity.updated_at = now
+            values[column] = now
+        for stamp in ("status_changed_at", "updated_at"):
+            if hasattr(entity, stamp):
+                values[stamp] = now
         if getattr(entity, "id", None) is None:
+            for name, value in values.items():
+                setattr(entity, name, value)
             db.session.add(entity)
             db.session.flush()
-        change = StatusChange(
-            organisation_id=getattr(entity, "organisation_id", None),
-            entity_type=machine.name,
-            entity_id=entity.id,
-            old_status=current,
-            new_status=to,
-            actor_id=None if is_system(actor) else actor.id,
-            actor_kind=actor_kind(actor),
+        else:
+            _write_status(entity, machine, current, values)
+        change_id = write_history(
+            entity,
+            machine,
+            old=current,
+            new=to,
+            actor=actor,
             reason=reason,
-            context=_json_safe(context) or None,
-            created_at=now,
+            context=context,
+            now=now,
         )
-        db.session.add(change)
         tally = _tally.get()
-        tally.changes.append(change)
         for effect in found.effects:
             effect(attempt)
         event = events.Event(
@@ -186,7 +191,7 @@ def transition(
             old_status=current,
             new_status=to,
             updated_at=now,
-            change=change,
+            change_id=change_id,
             notifications_sent=tally.notifications_sent,
             workflow_actions_triggered=list(tally.workflow_actions_triggered),
         )
@@ -195,27 +200,81 @@ def transition(
             _tally.reset(token)
 
 
-def record_creation(entity, *, actor, reason=None, context=None, now=None) -> StatusChange:
+def record_creation(entity, *, actor, reason=None, context=None, now=None) -> uuid.UUID:
     """History for an entity born in its initial status (a change from nothing)."""
     machine = machine_for(entity)
     now = now or utcnow()
     if getattr(entity, "id", None) is None:
         db.session.add(entity)
         db.session.flush()
-    change = StatusChange(
-        organisation_id=getattr(entity, "organisation_id", None),
-        entity_type=machine.name,
-        entity_id=entity.id,
-        old_status=None,
-        new_status=getattr(entity, machine.status_attr),
-        actor_id=None if is_system(actor) else actor.id,
-        actor_kind=actor_kind(actor),
+    return write_history(
+        entity,
+        machine,
+        old=None,
+        new=getattr(entity, machine.status_attr),
+        actor=actor,
         reason=reason,
-        context=_json_safe(context or {}) or None,
-        created_at=now,
+        context=context or {},
+        now=now,
     )
-    db.session.add(change)
-    return change
+
+
+_STATUS_UPDATES: dict[tuple, object] = {}
+
+
+def _write_status(entity, machine: Machine, current: str | None, values: dict) -> None:
+    """UPDATE the status columns now, only if the row still has the status this transition
+    was checked against: two people changing the same item at once cannot both win."""
+    mapper = sa_inspect(type(entity))
+    key = (mapper.class_, machine.status_attr, current is None, tuple(values))
+    statement = _STATUS_UPDATES.get(key)
+    if statement is None:
+        table = mapper.local_table
+        status = mapper.get_property(machine.status_attr).columns[0]
+        guard = status.is_(None) if current is None else status == bindparam("current_status")
+        statement = (
+            update(table)
+            .where(mapper.get_property("id").columns[0] == bindparam("entity_id"), guard)
+            .values({mapper.get_property(name).columns[0].key: bindparam(name) for name in values})
+        )
+        _STATUS_UPDATES[key] = statement
+    params = {"entity_id": entity.id, "current_status": current, **values}
+    if db.session.connection().execute(statement, params).rowcount != 1:
+        raise InvalidTransition(
+            _("This item was changed meanwhile. Reload it and try again."),
+            details={"old_status": current},
+        )
+    for name, value in values.items():  # the row is written: nothing left for the flush
+        set_committed_value(entity, name, value)
+
+
+# One prepared INSERT for every history row, run on the session's connection: no unit-of-work
+# bookkeeping for a row that is written once and never changed.
+_INSERT_CHANGE = insert(StatusChange.__table__)
+
+
+def write_history(entity, machine: Machine, *, old, new, actor, reason, context, now) -> uuid.UUID:
+    """Insert the StatusChange row now, in the caller's transaction; returns its id."""
+    if db.session.new:  # rows this one may refer to (its organisation) go first
+        db.session.flush()
+    change_id = uuid.uuid4()
+    db.session.connection().execute(
+        _INSERT_CHANGE,
+        {
+            "id": change_id,
+            "organisation_id": getattr(entity, "organisation_id", None),
+            "entity_type": machine.name,
+            "entity_id": entity.id,
+            "old_status": old,
+            "new_status": new,
+            "actor_id": None if is_system(actor) else actor.id,
+            "actor_kind": actor_kind(actor),
+            "reason": reason,
+            "context": _json_safe(context) or None,
+            "created_at": now,
+        },
+    )
+    return change_id
 
 
 def _json_safe(value):

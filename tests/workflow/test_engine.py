@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.core.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
@@ -85,6 +85,32 @@ def test_guard_refuses_and_writes_nothing(users, org, make_widget):
     assert widget.status == "draft" and _history(widget) == []
     transition(widget, "dropped", actor=users["coordinator"], context={"note": "budget"})
     assert widget.note == "budget" and widget.status == "dropped"
+
+
+def test_status_changed_meanwhile_is_refused_and_writes_nothing(users, org, make_widget):
+    widget = make_widget(org)
+    assert widget.status == "draft"  # what this request read
+    # Someone else's transaction moved it on since (behind this session's back).
+    db.session.execute(
+        update(Widget.__table__).where(Widget.id == widget.id).values(status="active")
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        transition(widget, "active", actor=users["trainer"], now=NOW)
+    assert refused.value.status == 409 and "meanwhile" in refused.value.message
+    db.session.rollback()
+    assert _history(widget) == []
+
+
+def test_transition_writes_its_row_at_once_with_the_columns_given(users, org, make_widget):
+    widget = make_widget(org)
+    transition(widget, "active", actor=users["trainer"], now=NOW, columns={"note": "kick-off"})
+    assert not db.session.dirty  # the status row is already written, with its history
+    assert (widget.status, widget.note, widget.started_at) == ("active", "kick-off", NOW)
+    row = db.session.execute(
+        select(Widget.__table__.c.status, Widget.__table__.c.note).where(Widget.id == widget.id)
+    ).one()
+    assert tuple(row) == ("active", "kick-off")
+    assert len(_history(widget)) == 1
 
 
 def test_entity_another_organisation_cannot_see_is_not_found(users, org, other_org, make_widget):
