@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from portal import queue
 from portal.core.clock import utcnow
@@ -133,6 +133,27 @@ def enqueue_delivery(message_id: str, attempts: int) -> bool:
     return True
 
 
+# Built once: every delivery runs it.
+_CLAIM = (
+    update(OutboundMessage)
+    .where(
+        OutboundMessage.id == bindparam("message_id"),
+        OutboundMessage.status == "pending",
+        or_(
+            OutboundMessage.next_attempt_at.is_(None),
+            OutboundMessage.next_attempt_at <= bindparam("now"),
+        ),
+    )
+    .values(
+        attempts=OutboundMessage.attempts + 1,
+        next_attempt_at=bindparam("lease_until"),
+        updated_at=bindparam("now"),
+    )
+    .returning(OutboundMessage)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 def _claim(message_id, now: datetime) -> OutboundMessage | None:
     """Take the message for one attempt, atomically; None if it is not ours to send.
 
@@ -140,19 +161,7 @@ def _claim(message_id, now: datetime) -> OutboundMessage | None:
     network is touched, and the loaded message stays usable without a second read."""
     db.session.flush()  # pending edits to the message are written, not overwritten by the load
     message = db.session.scalars(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.id == message_id,
-            OutboundMessage.status == "pending",
-            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
-        )
-        .values(
-            attempts=OutboundMessage.attempts + 1,
-            next_attempt_at=now + LEASE,
-            updated_at=now,
-        )
-        .returning(OutboundMessage)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        _CLAIM, {"message_id": message_id, "now": now, "lease_until": now + LEASE}
     ).one_or_none()
     if message is None:
         db.session.commit()
@@ -185,11 +194,13 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
         message.updated_at = now
         db.session.commit()
         return "retry"
-    message.transport = delivery.transport
-    message.provider_message_id = delivery.provider_message_id
-    message.error_message = None
-    message.next_attempt_at = None
-    transition(message, "sent", actor=SYSTEM, now=now)
+    outcome = {
+        "transport": delivery.transport,
+        "provider_message_id": delivery.provider_message_id,
+        "error_message": None,
+        "next_attempt_at": None,
+    }
+    transition(message, "sent", actor=SYSTEM, now=now, columns=outcome)
     if delivery.delivered:
         transition(message, "delivered", actor=SYSTEM, now=now)
     db.session.commit()
