@@ -1,8 +1,10 @@
 """transition(): the one way any status changes.
 
-It checks the machine, the actor's role and access, runs the guards, sets the status and its
-timestamp column, writes the StatusChange row and publishes the event, all in the caller's
-transaction. A refused transition raises a translated DomainError before writing anything.
+It checks the machine, the actor's role and access, runs the guards, writes the status and its
+timestamp columns (only if the row still has the status that was checked), writes the
+StatusChange row and publishes the event, all in the caller's transaction. A refused transition
+raises a translated DomainError before writing anything; one that lost a race to a concurrent
+change raises it too, and the caller's rollback undoes the rest.
 """
 
 from __future__ import annotations
@@ -185,7 +187,6 @@ def transition(
             context=_json_safe(context),
         )
         events.publish(event, entity)
-        # No flush here: rows of several transitions go out together at the next flush.
         return TransitionResult(
             entity=entity,
             old_status=current,
