@@ -236,10 +236,16 @@ def _write_status(entity, machine: Machine, current: str | None, values: dict) -
         statement = (
             update(table)
             .where(mapper.get_property("id").columns[0] == bindparam("entity_id"), guard)
-            .values({mapper.get_property(name).columns[0].key: bindparam(name) for name in values})
+            .values(
+                {
+                    mapper.get_property(name).columns[0].key: bindparam(f"new_{name}")
+                    for name in values
+                }
+            )
         )
         _STATUS_UPDATES[key] = statement
-    params = {"entity_id": entity.id, "current_status": current, **values}
+    params = {"entity_id": entity.id, "current_status": current}
+    params.update({f"new_{name}": value for name, value in values.items()})
     if db.session.connection().execute(statement, params).rowcount != 1:
         raise InvalidTransition(
             _("This item was changed meanwhile. Reload it and try again."),
