@@ -163,6 +163,7 @@ def _wants_json() -> bool:
 
 def _register_error_handlers(app: Flask) -> None:
     from portal.api.errors import error_response, http_error
+    from portal.core.errors import changed_meanwhile, is_lost_race
     from portal.core.htmx import render
     from portal.core.text_input import multidict_nul_locations, nul_refused_message
 
@@ -180,8 +181,14 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
+        if is_lost_race(exc):  # two changes to the same rows at once: this one was ended
+            app.logger.warning("Lost a race on %s %s: %s", request.method, request.path, exc)
+            lost = changed_meanwhile()
+            if _wants_json():
+                return error_response(lost.status, lost.code, lost.message)
+            return render("errors/error.html", status=lost.status, code=409, reason=lost.message)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return error_response(500)
         return render("errors/error.html", status=500, code=500, reason=None)

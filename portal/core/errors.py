@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
+# PostgreSQL's answers when two transactions wait on each other's rows: one of them is ended.
+LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
 
 class DomainError(Exception):
     """A refused action. `message` is already translated for the current user."""
@@ -43,3 +48,15 @@ class Duplicate(Conflict):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+def changed_meanwhile(details: dict | None = None) -> InvalidTransition:
+    """What the loser of two simultaneous changes to the same item is told."""
+    return InvalidTransition(
+        _("This item was changed meanwhile. Reload it and try again."), details=details
+    )
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """Whether the database ended this transaction because another one held rows it needed."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in LOST_RACE_SQLSTATES

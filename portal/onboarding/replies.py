@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.core.errors import InvalidTransition
 from portal.extensions import db
 from portal.messaging import inbound
 from portal.messaging.services import queue_message
@@ -42,6 +43,17 @@ def confirm_by_reply(message: inbound.Inbound) -> bool:
         )
         .order_by(TrainingSession.starts_at)
     )
+    if attendee is not None:
+        try:
+            transition(
+                attendee,
+                "confirmed",
+                actor=attendee.user,
+                reason="Telegram",
+                now=message.received_at,
+            )
+        except InvalidTransition:  # the same "yes" confirmed it a moment ago
+            attendee = None
     if attendee is None:
         queue_message(
             channel="telegram",
@@ -50,9 +62,6 @@ def confirm_by_reply(message: inbound.Inbound) -> bool:
             now=message.received_at,
         )
         return True
-    transition(
-        attendee, "confirmed", actor=attendee.user, reason="Telegram", now=message.received_at
-    )
     queue_message(
         channel="telegram",
         message_type="attendance_confirmed",

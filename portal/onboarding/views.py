@@ -424,9 +424,12 @@ def confirm_attendance(token):
     done = False
     if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
         if attendee.attendance_status == "invited":
-            transition(attendee, "confirmed", actor=attendee.user)
-            db.session.commit()
-        done = True
+            try:
+                transition(attendee, "confirmed", actor=attendee.user)
+                db.session.commit()
+            except DomainError:  # confirmed meanwhile (the form sent twice): the page says so
+                db.session.rollback()
+        done = attendee.attendance_status != "invited"
     return render(
         "onboarding/confirm.html",
         attendee=attendee,

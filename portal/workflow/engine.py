@@ -20,7 +20,13 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.clock import utcnow
-from portal.core.errors import DomainError, Forbidden, InvalidTransition, NotFound
+from portal.core.errors import (
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    changed_meanwhile,
+)
 from portal.extensions import db
 from portal.workflow import events
 from portal.workflow.actors import actor_kind, is_system
@@ -247,10 +253,7 @@ def _write_status(entity, machine: Machine, current: str | None, values: dict) -
     params = {"entity_id": entity.id, "current_status": current}
     params.update({f"new_{name}": value for name, value in values.items()})
     if db.session.connection().execute(statement, params).rowcount != 1:
-        raise InvalidTransition(
-            _("This item was changed meanwhile. Reload it and try again."),
-            details={"old_status": current},
-        )
+        raise changed_meanwhile({"old_status": current})
     for name, value in values.items():  # the row is written: nothing left for the flush
         set_committed_value(entity, name, value)
 

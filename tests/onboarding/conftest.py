@@ -116,3 +116,23 @@ def world(org):
         accounts.set_password(contact, PASSWORD)
     db.session.commit()
     return World(org, admin, sophia, tom, other_trainer, client, program, john, sarah, mike)
+
+
+SECRET = "telegram-secret"
+
+
+@pytest.fixture
+def telegram_webhook(app, monkeypatch, client):
+    monkeypatch.setitem(app.config, "TELEGRAM_WEBHOOK_SECRET", SECRET)
+
+    def post(update_id: int, chat_id: str, text: str, secret: str = SECRET):
+        return client.post(
+            "/api/v1/webhooks/telegram",
+            json={
+                "update_id": update_id,
+                "message": {"message_id": 1, "chat": {"id": int(chat_id)}, "text": text},
+            },
+            headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+
+    return post

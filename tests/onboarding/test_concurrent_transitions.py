@@ -1,19 +1,32 @@
-"""Two people change the same item at the same moment: one wins, the other gets a 409 and
+"""Two people change the same items at the same moment: one wins, the other gets a 409 and
 nothing is written twice. Transactions really overlap only on PostgreSQL (CI's second run);
-the embedded SQLite database runs writing transactions one after the other."""
+the embedded SQLite database runs writing transactions one after the other, so the pages'
+and the webhook's answers to a lost race are also checked by losing it on purpose."""
 
 from __future__ import annotations
 
+import re
 import threading
+from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
-from portal.core.errors import InvalidTransition
+from portal.core.errors import InvalidTransition, is_lost_race
 from portal.extensions import db
-from portal.onboarding.models import TrainingAssignment
+from portal.messaging.models import OutboundMessage
+from portal.onboarding import services
+from portal.onboarding.models import (
+    OnboardingRequest,
+    SessionAttendee,
+    TrainingAssignment,
+    TrainingSession,
+)
 from portal.workflow.engine import transition
 from portal.workflow.models import StatusChange
+from tests.onboarding.conftest import at
 
 
 @pytest.fixture
@@ -64,3 +77,139 @@ def test_two_acceptances_at_once_one_wins(app, world, overlapping):
         )
     ).all()
     assert len(accepted) == 1
+
+
+def test_session_start_and_request_cancel_at_once_leave_one_story(app, world, overlapping):
+    """The trainer's start moves the session, then (Rule 1) the request; the coordinator's
+    cancellation moves the request, then (Rule 3) the session: opposite orders, so PostgreSQL
+    may end one of them as a deadlock. Either way one wins and nothing is half done."""
+    request, _ = world.accepted()
+    session = world.session(request, 1, attendees=[world.john])
+    ids = (session.id, request.id, world.tom.id, world.sophia.id)
+    db.session.commit()
+    both_read = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def act(name: str) -> None:
+        from portal.accounts.models import User
+
+        with app.app_context():
+            try:
+                if name == "start":
+                    item = db.session.get(TrainingSession, ids[0])
+                    actor = db.session.get(User, ids[2])
+                    both_read.wait(timeout=30)
+                    transition(item, "in_progress", actor=actor, now=at(20, 10))
+                else:
+                    item = db.session.get(OnboardingRequest, ids[1])
+                    actor = db.session.get(User, ids[3])
+                    both_read.wait(timeout=30)
+                    services.cancel_request(item, reason="budget", actor=actor, now=at(20, 10))
+                db.session.commit()
+                outcomes[name] = "done"
+            except BaseException as exc:  # judged below
+                db.session.rollback()
+                outcomes[name] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=act, args=(name,)) for name in ("start", "cancel")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["cancel", "start"]
+    winners = [name for name, outcome in outcomes.items() if outcome == "done"]
+    assert len(winners) == 1, outcomes
+    [loser] = [o for o in outcomes.values() if o != "done"]
+    assert isinstance(loser, InvalidTransition) or is_lost_race(loser), loser
+    db.session.expire_all()
+    request = db.session.get(OnboardingRequest, ids[1])
+    session = db.session.get(TrainingSession, ids[0])
+    if winners == ["start"]:
+        assert (session.status, request.status) == ("in_progress", "in_progress")
+    else:
+        assert (session.status, request.status) == ("cancelled", "cancelled")
+
+
+def _deadlock(*_args, **_kwargs):
+    raise OperationalError("UPDATE …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+
+def test_a_lost_race_is_a_translated_409_in_the_api(app, world, monkeypatch):
+    _, assignment = world.assigned()
+    token = services_token(world.tom)
+    monkeypatch.setattr("portal.workflow.api.transition", _deadlock)
+    answer = app.test_client().put(
+        f"/api/v1/assignments/{assignment.id}/status",
+        json={"new_status": "accepted"},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "fr"},
+    )
+    assert answer.status_code == 409
+    error = answer.get_json()["error"]
+    assert error["code"] == "invalid_transition" and "entre-temps" in error["message"]
+
+
+def services_token(user) -> str:
+    from portal.accounts.services import issue_token
+
+    _, token = issue_token(user)
+    db.session.commit()
+    return token
+
+
+def _attendance_link(world, **when) -> tuple[str, object]:
+    request, _ = world.accepted()
+    session = world.session(request, 1, attendees=[world.john], **when)
+    message = db.session.scalar(
+        select(OutboundMessage).where(OutboundMessage.message_type == "session_scheduled")
+    )
+    path = re.search(r"http://localhost(/onboarding/attendance/\S+)", message.content).group(1)
+    return path, session.attendees[0].id
+
+
+def _confirmed_by_someone_else_first(monkeypatch, module: str):
+    """The transition finds the invitation already confirmed by a transaction that committed
+    a moment before: the same "yes" sent twice, or the confirm button pressed twice."""
+    from portal.workflow import engine
+
+    def late(attendee, *args, **kwargs):
+        db.session.execute(
+            update(SessionAttendee)
+            .where(SessionAttendee.id == attendee.id)
+            .values(attendance_status="confirmed")
+        )
+        db.session.commit()
+        return engine.transition(attendee, *args, **kwargs)
+
+    monkeypatch.setattr(f"{module}.transition", late)
+
+
+def test_link_confirmed_meanwhile_still_shows_the_confirmation(app, world, client, monkeypatch):
+    path, attendee_id = _attendance_link(world)
+    _confirmed_by_someone_else_first(monkeypatch, "portal.onboarding.views")
+    done = client.post_form(path)
+    assert done.status_code == 200
+    assert "your attendance is confirmed" in done.get_data(as_text=True)
+    assert db.session.get(SessionAttendee, attendee_id).attendance_status == "confirmed"
+
+
+def test_link_that_loses_a_deadlock_says_so(app, world, client, monkeypatch):
+    path, _ = _attendance_link(world)
+    monkeypatch.setattr("portal.onboarding.views.transition", _deadlock)
+    page = client.post_form(path)
+    assert page.status_code == 409
+    assert "Someone else changed this at the same moment." in page.get_data(as_text=True)
+
+
+def test_second_yes_at_once_gets_nothing_to_confirm(app, world, monkeypatch, telegram_webhook):
+    future = datetime(2030, 2, 20, 9, tzinfo=UTC)  # replies confirm upcoming sessions only
+    _, attendee_id = _attendance_link(world, starts_at=future, ends_at=future + timedelta(hours=2))
+    _confirmed_by_someone_else_first(monkeypatch, "portal.onboarding.replies")
+    answer = telegram_webhook(7001, world.john.telegram_chat_id, "yes")
+    assert answer.status_code == 200
+    assert db.session.get(SessionAttendee, attendee_id).attendance_status == "confirmed"
+    answers = db.session.scalars(
+        select(OutboundMessage.message_type).where(OutboundMessage.channel == "telegram")
+    ).all()
+    assert "attendance_nothing_to_confirm" in answers

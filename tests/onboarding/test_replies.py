@@ -11,25 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.messaging.models import OutboundMessage
 from portal.onboarding.replies import is_yes
-
-SECRET = "telegram-secret"
-
-
-@pytest.fixture
-def telegram_webhook(app, monkeypatch, client):
-    monkeypatch.setitem(app.config, "TELEGRAM_WEBHOOK_SECRET", SECRET)
-
-    def post(update_id: int, chat_id: str, text: str, secret: str = SECRET):
-        return client.post(
-            "/api/v1/webhooks/telegram",
-            json={
-                "update_id": update_id,
-                "message": {"message_id": 1, "chat": {"id": int(chat_id)}, "text": text},
-            },
-            headers={"X-Telegram-Bot-Api-Secret-Token": secret},
-        )
-
-    return post
+from tests.onboarding.conftest import SECRET
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes!", "oui", "OUI.", "evet", "Evet", " EVET "])
