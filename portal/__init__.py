@@ -187,7 +187,9 @@ def _register_error_handlers(app: Flask) -> None:
             lost = changed_meanwhile()
             if _wants_json():
                 return error_response(lost.status, lost.code, lost.message)
-            return render("errors/error.html", status=lost.status, code=409, reason=lost.message)
+            return render(
+                "errors/error.html", status=lost.status, code=lost.status, reason=lost.message
+            )
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return error_response(500)

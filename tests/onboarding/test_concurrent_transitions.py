@@ -6,7 +6,6 @@ and the webhook's answers to a lost race are also checked by losing it on purpos
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -26,6 +25,7 @@ from portal.onboarding.models import (
 )
 from portal.workflow.engine import transition
 from portal.workflow.models import StatusChange
+from tests.concurrency import run_together
 from tests.onboarding.conftest import at
 
 
@@ -40,36 +40,19 @@ def test_two_acceptances_at_once_one_wins(app, world, overlapping):
     _, assignment = world.assigned()
     ids = (assignment.id, world.tom.id)
     db.session.commit()
-    both_read = threading.Barrier(2)
-    outcomes: list[object] = []
 
-    def accept() -> None:
+    def accept(ready) -> None:
         from portal.accounts.models import User
 
-        with app.app_context():
-            try:
-                item = db.session.get(TrainingAssignment, ids[0])
-                tom = db.session.get(User, ids[1])
-                assert item.status == "assigned"
-                both_read.wait(timeout=30)  # each has checked "assigned" before either writes
-                transition(item, "accepted", actor=tom)
-                db.session.commit()
-                outcomes.append("accepted")
-            except InvalidTransition as exc:
-                db.session.rollback()
-                outcomes.append(exc)
-            except BaseException as exc:  # reported below
-                outcomes.append(exc)
-            finally:
-                db.session.remove()
+        item = db.session.get(TrainingAssignment, ids[0])
+        tom = db.session.get(User, ids[1])
+        assert item.status == "assigned"
+        ready()  # each has checked "assigned" before either writes
+        transition(item, "accepted", actor=tom)
 
-    threads = [threading.Thread(target=accept) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert outcomes.count("accepted") == 1, outcomes
-    [refused] = [o for o in outcomes if o != "accepted"]
+    outcomes = run_together(app, accept, accept)
+    assert outcomes.count(None) == 1, outcomes
+    [refused] = [o for o in outcomes if o is not None]
     assert isinstance(refused, InvalidTransition) and refused.status == 409
     accepted = db.session.scalars(
         select(StatusChange).where(
@@ -87,41 +70,25 @@ def test_session_start_and_request_cancel_at_once_leave_one_story(app, world, ov
     session = world.session(request, 1, attendees=[world.john])
     ids = (session.id, request.id, world.tom.id, world.sophia.id)
     db.session.commit()
-    both_read = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
 
-    def act(name: str) -> None:
+    def start(ready) -> None:
         from portal.accounts.models import User
 
-        with app.app_context():
-            try:
-                if name == "start":
-                    item = db.session.get(TrainingSession, ids[0])
-                    actor = db.session.get(User, ids[2])
-                    both_read.wait(timeout=30)
-                    transition(item, "in_progress", actor=actor, now=at(20, 10))
-                else:
-                    item = db.session.get(OnboardingRequest, ids[1])
-                    actor = db.session.get(User, ids[3])
-                    both_read.wait(timeout=30)
-                    services.cancel_request(item, reason="budget", actor=actor, now=at(20, 10))
-                db.session.commit()
-                outcomes[name] = "done"
-            except BaseException as exc:  # judged below
-                db.session.rollback()
-                outcomes[name] = exc
-            finally:
-                db.session.remove()
+        item, actor = db.session.get(TrainingSession, ids[0]), db.session.get(User, ids[2])
+        ready()
+        transition(item, "in_progress", actor=actor, now=at(20, 10))
 
-    threads = [threading.Thread(target=act, args=(name,)) for name in ("start", "cancel")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert sorted(outcomes) == ["cancel", "start"]
-    winners = [name for name, outcome in outcomes.items() if outcome == "done"]
+    def cancel(ready) -> None:
+        from portal.accounts.models import User
+
+        item, actor = db.session.get(OnboardingRequest, ids[1]), db.session.get(User, ids[3])
+        ready()
+        services.cancel_request(item, reason="budget", actor=actor, now=at(20, 10))
+
+    outcomes = dict(zip(("start", "cancel"), run_together(app, start, cancel), strict=True))
+    winners = [name for name, outcome in outcomes.items() if outcome is None]
     assert len(winners) == 1, outcomes
-    [loser] = [o for o in outcomes.values() if o != "done"]
+    [loser] = [o for o in outcomes.values() if o is not None]
     assert isinstance(loser, InvalidTransition) or is_lost_race(loser), loser
     db.session.expire_all()
     request = db.session.get(OnboardingRequest, ids[1])

@@ -3,49 +3,32 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.onboarding import services
 from portal.onboarding.models import OnboardingRequest
+from tests.concurrency import run_together
 from tests.onboarding.conftest import at
 
 
 def test_twenty_requests_at_once_get_twenty_codes(app, world):
     ids = (world.org.id, world.client.id, world.program.id, world.sophia.id)
     db.session.commit()
-    start = threading.Barrier(20)
-    errors: list[BaseException] = []
 
-    def create() -> None:
+    def create(ready) -> None:
         from portal.accounts.models import Organisation, User
         from portal.onboarding.models import Client, TrainingProgram
 
-        with app.app_context():
-            try:
-                org = db.session.get(Organisation, ids[0])
-                client = db.session.get(Client, ids[1])
-                program = db.session.get(TrainingProgram, ids[2])
-                sophia = db.session.get(User, ids[3])
-                db.session.commit()
-                start.wait(timeout=30)
-                services.create_request(
-                    org, client=client, program=program, actor=sophia, now=at(1)
-                )
-                db.session.commit()
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        org = db.session.get(Organisation, ids[0])
+        client = db.session.get(Client, ids[1])
+        program = db.session.get(TrainingProgram, ids[2])
+        sophia = db.session.get(User, ids[3])
+        db.session.commit()  # SQLite: reading must not hold the write lock while waiting
+        ready()
+        services.create_request(org, client=client, program=program, actor=sophia, now=at(1))
 
-    threads = [threading.Thread(target=create) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    assert run_together(app, *[create] * 20) == [None] * 20
     codes = db.session.scalars(select(OnboardingRequest.request_code)).all()
     assert sorted(codes) == [f"REQ-2024-{n:03d}" for n in range(1, 21)]
 
