@@ -47,10 +47,12 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from portal import queue
     from portal.core.catalogs import compile_catalogs
+    from portal.core.connections import check_stale_connections
     from portal.core.i18n import select_locale, select_timezone
 
     db.init_app(app)
     with app.app_context():
+        check_stale_connections(db.engine)
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
             event.listen(db.engine, "begin", _sqlite_begin_immediate)

@@ -1,0 +1,94 @@
+"""Pooled database connections are pinged only after sitting idle, and a connection the server
+ended while it was idle is replaced before anyone uses it."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from portal.core.connections import check_stale_connections
+from portal.extensions import db
+from tests.conftest import database_url
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def pooled():
+    """An engine with one pooled connection, the check installed, and its pings counted."""
+    clock, pings = Clock(), []
+    engine = create_engine(database_url(), pool_size=1, max_overflow=0)
+    check_stale_connections(engine, idle_seconds=0.5, clock=clock)
+    ping = engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(clock.now)
+        return ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted
+    yield engine, clock, pings
+    engine.dispose()
+
+
+def _use(engine) -> int | None:
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            return connection.scalar(text("SELECT pg_backend_pid()"))
+        return connection.scalar(text("SELECT 1"))
+
+
+def test_a_connection_back_a_moment_ago_is_not_pinged_an_idle_one_is(pooled):
+    engine, clock, pings = pooled
+    _use(engine)  # a new connection needs no ping
+    clock.now += 0.3
+    _use(engine)
+    assert pings == []
+    clock.now += 0.6
+    _use(engine)
+    assert pings == [clock.now]
+
+
+def test_the_app_checks_its_pool_instead_of_pinging_every_checkout(app):
+    with app.app_context():
+        assert not db.engine.pool._pre_ping
+        assert db.engine.pool.dispatch.checkout and db.engine.pool.dispatch.checkin
+
+
+def _end_backend(pid: int) -> None:
+    admin_url = database_url().replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_an_idle_connection_the_server_ended_is_replaced_unseen(pooled):
+    engine, clock, pings = pooled
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs a server that can end a session (PostgreSQL)")
+    first = _use(engine)
+    _end_backend(first)
+    clock.now += 5
+    second = _use(engine)  # pinged, found dead, replaced: no error
+    assert second != first and len(pings) == 1
+
+
+def test_inside_the_window_an_ended_connection_fails_once_then_the_pool_recovers(pooled):
+    """The price of skipping the ping: a connection ended less than the window after its last
+    use fails the statement that finds it dead; the pool drops it, and the next use works."""
+    engine, clock, _ = pooled
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs a server that can end a session (PostgreSQL)")
+    first = _use(engine)
+    _end_backend(first)
+    clock.now += 0.1
+    with pytest.raises(DBAPIError) as failed:
+        _use(engine)
+    assert failed.value.connection_invalidated
+    assert _use(engine) not in (None, first)
