@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from portal.core.clock import utcnow
 from portal.core.errors import NotFound
 from portal.core.i18n import in_language_of
+from portal.core.rows import insert_now
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.workflow.engine import count_notification
@@ -26,25 +28,38 @@ def notify(
     link: str | None = None,
     related=None,
     now: datetime | None = None,
-) -> Notification:
-    """Notify `user`. Callables are evaluated in the user's language and timezone."""
+) -> uuid.UUID:
+    """Notify `user`; returns the notification's id. Callables are evaluated in the user's
+    language and timezone. The row is written at once, in the caller's transaction."""
     with in_language_of(user):
         title_text = title() if callable(title) else str(title)
         message_text = message() if callable(message) else str(message)
-    notification = Notification(
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        type=type,
-        title=title_text[:300],
-        message=message_text,
-        link=link,
-        related_type=getattr(related, "__tablename__", None) if related is not None else None,
-        related_id=getattr(related, "id", None),
-        created_at=now or utcnow(),
+    notification_id = uuid.uuid4()
+    insert_now(
+        _INSERT_NOTIFICATION,
+        {
+            "id": notification_id,
+            "organisation_id": user.organisation_id,
+            "user_id": user.id,
+            "type": type,
+            "title": title_text[:300],
+            "message": message_text,
+            "link": link,
+            "related_type": getattr(related, "__tablename__", None)
+            if related is not None
+            else None,
+            "related_id": getattr(related, "id", None),
+            "is_read": False,
+            "read_at": None,
+            "created_at": now or utcnow(),
+        },
     )
-    db.session.add(notification)
     count_notification()
-    return notification
+    return notification_id
+
+
+# Built once: a notification is written once and only its read mark changes afterwards.
+_INSERT_NOTIFICATION = insert(Notification.__table__)
 
 
 def unread_count(user) -> int:

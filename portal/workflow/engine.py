@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,6 +27,7 @@ from portal.core.errors import (
     NotFound,
     changed_meanwhile,
 )
+from portal.core.rows import insert_now
 from portal.extensions import db
 from portal.workflow import events
 from portal.workflow.actors import actor_kind, is_system
@@ -157,14 +158,13 @@ def transition(
         for stamp in ("status_changed_at", "updated_at"):
             if hasattr(entity, stamp):
                 values[stamp] = now
-        if getattr(entity, "id", None) is None:
+        created = getattr(entity, "id", None) is None
+        if created:
             for name, value in values.items():
                 setattr(entity, name, value)
             db.session.add(entity)
             db.session.flush()
-        else:
-            _write_status(entity, machine, current, values)
-        change_id = write_history(
+        history = _history_row(
             entity,
             machine,
             old=current,
@@ -174,6 +174,11 @@ def transition(
             context=context,
             now=now,
         )
+        if created:
+            insert_now(_INSERT_CHANGE, history)
+        else:
+            _write_status(entity, machine, current, values, history)
+        change_id = history["id"]
         tally = _tally.get()
         for effect in found.effects:
             effect(attempt)
@@ -229,62 +234,91 @@ def record_creation(entity, *, actor, reason=None, context=None, now=None) -> uu
 _STATUS_UPDATES: dict[tuple, object] = {}
 
 
-def _write_status(entity, machine: Machine, current: str | None, values: dict) -> None:
+def _write_status(entity, machine: Machine, current: str | None, values: dict, history: dict):
     """UPDATE the status columns now, only if the row still has the status this transition
-    was checked against: two people changing the same item at once cannot both win."""
-    mapper = sa_inspect(type(entity))
-    key = (mapper.class_, machine.status_attr, current is None, tuple(values))
+    was checked against (two people changing the same item at once cannot both win), and
+    INSERT the history row: one statement on PostgreSQL, two elsewhere."""
+    connection = db.session.connection()
+    combined = connection.dialect.name == "postgresql"
+    key = (type(entity), machine.status_attr, current is None, tuple(values), combined)
     statement = _STATUS_UPDATES.get(key)
     if statement is None:
-        table = mapper.local_table
-        status = mapper.get_property(machine.status_attr).columns[0]
-        guard = status.is_(None) if current is None else status == bindparam("current_status")
-        statement = (
-            update(table)
-            .where(mapper.get_property("id").columns[0] == bindparam("entity_id"), guard)
-            .values(
-                {
-                    mapper.get_property(name).columns[0].key: bindparam(f"new_{name}")
-                    for name in values
-                }
-            )
-        )
+        statement = _status_update(type(entity), machine, current is None, values, combined)
         _STATUS_UPDATES[key] = statement
     params = {"entity_id": entity.id, "current_status": current}
     params.update({f"new_{name}": value for name, value in values.items()})
-    if db.session.connection().execute(statement, params).rowcount != 1:
+    if combined:
+        params.update({f"history_{name}": value for name, value in history.items()})
+        moved = insert_now(statement, params).rowcount
+    else:
+        moved = connection.execute(statement, params).rowcount
+        if moved == 1:
+            insert_now(_INSERT_CHANGE, history)
+    if moved != 1:
         raise changed_meanwhile({"old_status": current})
     for name, value in values.items():  # the row is written: nothing left for the flush
         set_committed_value(entity, name, value)
 
 
-# One prepared INSERT for every history row, run on the session's connection: no unit-of-work
-# bookkeeping for a row that is written once and never changed.
+def _status_update(model, machine: Machine, from_nothing: bool, values: dict, combined: bool):
+    """Built once per kind of change. Combined, the UPDATE … RETURNING feeds the history
+    INSERT, which writes a row only if the UPDATE matched: its row count says who won."""
+    mapper = sa_inspect(model)
+    table = mapper.local_table
+    row_id = mapper.get_property("id").columns[0]
+    status = mapper.get_property(machine.status_attr).columns[0]
+    guard = status.is_(None) if from_nothing else status == bindparam("current_status")
+    statement = (
+        update(table)
+        .where(row_id == bindparam("entity_id"), guard)
+        .values(
+            {mapper.get_property(name).columns[0].key: bindparam(f"new_{name}") for name in values}
+        )
+    )
+    if not combined:
+        return statement
+    moved = statement.returning(row_id).cte("moved")
+    history = StatusChange.__table__
+    names = [column.key for column in history.columns]
+    row = select(
+        *(
+            moved.c[row_id.key]
+            if name == "entity_id"
+            else bindparam(f"history_{name}", type_=history.c[name].type)
+            for name in names
+        )
+    ).select_from(moved)
+    # The statement reads like one returning rows (its CTE does); its row count is what we need.
+    return insert(history).from_select(names, row).execution_options(preserve_rowcount=True)
+
+
+# One prepared INSERT for every history row (see portal.core.rows).
 _INSERT_CHANGE = insert(StatusChange.__table__)
+
+
+def _history_row(entity, machine: Machine, *, old, new, actor, reason, context, now) -> dict:
+    return {
+        "id": uuid.uuid4(),
+        "organisation_id": getattr(entity, "organisation_id", None),
+        "entity_type": machine.name,
+        "entity_id": entity.id,
+        "old_status": old,
+        "new_status": new,
+        "actor_id": None if is_system(actor) else actor.id,
+        "actor_kind": actor_kind(actor),
+        "reason": reason,
+        "context": _json_safe(context) or None,
+        "created_at": now,
+    }
 
 
 def write_history(entity, machine: Machine, *, old, new, actor, reason, context, now) -> uuid.UUID:
     """Insert the StatusChange row now, in the caller's transaction; returns its id."""
-    if db.session.new:  # rows this one may refer to (its organisation) go first
-        db.session.flush()
-    change_id = uuid.uuid4()
-    db.session.connection().execute(
-        _INSERT_CHANGE,
-        {
-            "id": change_id,
-            "organisation_id": getattr(entity, "organisation_id", None),
-            "entity_type": machine.name,
-            "entity_id": entity.id,
-            "old_status": old,
-            "new_status": new,
-            "actor_id": None if is_system(actor) else actor.id,
-            "actor_kind": actor_kind(actor),
-            "reason": reason,
-            "context": _json_safe(context) or None,
-            "created_at": now,
-        },
+    history = _history_row(
+        entity, machine, old=old, new=new, actor=actor, reason=reason, context=context, now=now
     )
-    return change_id
+    insert_now(_INSERT_CHANGE, history)
+    return history["id"]
 
 
 def _json_safe(value):

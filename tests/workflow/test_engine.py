@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from portal.core.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
@@ -97,6 +97,7 @@ def test_status_changed_meanwhile_is_refused_and_writes_nothing(users, org, make
     with pytest.raises(InvalidTransition) as refused:
         transition(widget, "active", actor=users["trainer"], now=NOW)
     assert refused.value.status == 409 and "meanwhile" in refused.value.message
+    assert _history(widget) == []  # not even inside the transaction that lost
     db.session.rollback()
     assert _history(widget) == []
 
@@ -111,6 +112,31 @@ def test_transition_writes_its_row_at_once_with_the_columns_given(users, org, ma
     ).one()
     assert tuple(row) == ("active", "kick-off")
     assert len(_history(widget)) == 1
+
+
+def test_status_and_history_take_one_statement_on_postgresql_two_elsewhere(users, org, make_widget):
+    widget = make_widget(org)
+    assert widget.status == "draft" and users["trainer"].role == "trainer"  # both loaded
+    written = []
+
+    def record(_conn, _cursor, statement, *_):
+        written.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        transition(widget, "active", actor=users["trainer"], now=NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    if db.engine.dialect.name == "postgresql":
+        assert written == ["WITH"]  # UPDATE … RETURNING feeding the history INSERT
+    else:
+        assert written == ["UPDATE", "INSERT"]
+    [change] = _history(widget)
+    assert (change.entity_id, change.old_status, change.new_status) == (
+        widget.id,
+        "draft",
+        "active",
+    )
 
 
 def test_entity_another_organisation_cannot_see_is_not_found(users, org, other_org, make_widget):
