@@ -17,7 +17,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 PING_AFTER_IDLE_SECONDS = 0.5
-_RETURNED_AT = "portal_returned_at"
+RETURNED_AT = "portal_returned_at"  # key in the pool record's info: when it came back
 
 
 def check_stale_connections(
@@ -29,10 +29,10 @@ def check_stale_connections(
     """Ping connections that have been idle in `engine`'s pool for more than `idle_seconds`."""
 
     def remember_return(_dbapi_connection, record) -> None:
-        record.info[_RETURNED_AT] = clock()
+        record.info[RETURNED_AT] = clock()
 
     def ping_if_idle(dbapi_connection, record, _proxy) -> None:
-        returned_at = record.info.get(_RETURNED_AT)
+        returned_at = record.info.get(RETURNED_AT)
         if returned_at is None or clock() - returned_at <= idle_seconds:
             return  # just opened, or back in the pool a moment ago
         try:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.core.connections import check_stale_connections
+from portal.core.connections import RETURNED_AT, check_stale_connections
 from portal.extensions import db
 from tests.conftest import database_url
 
@@ -56,16 +56,28 @@ def test_a_connection_back_a_moment_ago_is_not_pinged_an_idle_one_is(pooled):
     assert pings == [clock.now]
 
 
-def test_the_app_checks_its_pool_instead_of_pinging_every_checkout(app):
+def test_the_app_pings_a_connection_only_after_it_sat_idle(app, monkeypatch):
     with app.app_context():
-        assert not db.engine.pool._pre_ping
-        assert db.engine.pool.dispatch.checkout and db.engine.pool.dispatch.checkin
+        engine = db.engine
+        assert not engine.pool._pre_ping
+        pings = []
+        ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(1) or ping(dbapi))
+        engine.dispose()  # one connection in the pool from here on
+        with engine.connect() as connection:
+            record = connection.connection._connection_record
+        with engine.connect():
+            assert pings == []  # back a moment ago
+        record.info[RETURNED_AT] -= 60  # as if it had sat in the pool for a minute
+        with engine.connect():
+            assert pings == [1]
 
 
 def _end_backend(pid: int) -> None:
     admin_url = database_url().replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # With a timeout, it returns once the backend is gone.
+        assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0]
 
 
 def test_an_idle_connection_the_server_ended_is_replaced_unseen(pooled):
