@@ -3,6 +3,8 @@ ended while it was idle is replaced before anyone uses it."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,20 +23,26 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def pooled():
-    """An engine with one pooled connection, the check installed, and its pings counted."""
-    clock, pings = Clock(), []
-    engine = create_engine(database_url(), pool_size=1, max_overflow=0)
-    check_stale_connections(engine, idle_seconds=0.5, clock=clock)
+def _count_pings(monkeypatch, engine, clock) -> list[float]:
+    """The times (by `clock`) at which `engine` pings a connection, from now on."""
+    pings = []
     ping = engine.dialect.do_ping
 
     def counted(dbapi_connection):
-        pings.append(clock.now)
+        pings.append(clock())
         return ping(dbapi_connection)
 
-    engine.dialect.do_ping = counted
-    yield engine, clock, pings
+    monkeypatch.setattr(engine.dialect, "do_ping", counted)
+    return pings
+
+
+@pytest.fixture
+def pooled(monkeypatch):
+    """An engine with one pooled connection, the check installed, and its pings counted."""
+    clock = Clock()
+    engine = create_engine(database_url(), pool_size=1, max_overflow=0)
+    check_stale_connections(engine, idle_seconds=0.5, clock=clock)
+    yield engine, clock, _count_pings(monkeypatch, engine, clock)
     engine.dispose()
 
 
@@ -60,9 +68,7 @@ def test_the_app_pings_a_connection_only_after_it_sat_idle(app, monkeypatch):
     with app.app_context():
         engine = db.engine
         assert not engine.pool._pre_ping
-        pings = []
-        ping = engine.dialect.do_ping
-        monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(1) or ping(dbapi))
+        pings = _count_pings(monkeypatch, engine, time.monotonic)
         engine.dispose()  # one connection in the pool from here on
         with engine.connect() as connection:
             record = connection.connection._connection_record
@@ -70,7 +76,7 @@ def test_the_app_pings_a_connection_only_after_it_sat_idle(app, monkeypatch):
             assert pings == []  # back a moment ago
         record.info[RETURNED_AT] -= 60  # as if it had sat in the pool for a minute
         with engine.connect():
-            assert pings == [1]
+            assert len(pings) == 1
 
 
 def _end_backend(pid: int) -> None:
@@ -80,25 +86,29 @@ def _end_backend(pid: int) -> None:
         assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0]
 
 
-def test_an_idle_connection_the_server_ended_is_replaced_unseen(pooled):
+@pytest.fixture
+def ended(pooled):
+    """The pooled engine on PostgreSQL after the server ended its one connection, idle in the
+    pool; also returns that connection's backend pid."""
     engine, clock, pings = pooled
     if engine.dialect.name != "postgresql":
         pytest.skip("needs a server that can end a session (PostgreSQL)")
     first = _use(engine)
     _end_backend(first)
+    return engine, clock, pings, first
+
+
+def test_an_idle_connection_the_server_ended_is_replaced_unseen(ended):
+    engine, clock, pings, first = ended
     clock.now += 5
     second = _use(engine)  # pinged, found dead, replaced: no error
     assert second != first and len(pings) == 1
 
 
-def test_inside_the_window_an_ended_connection_fails_once_then_the_pool_recovers(pooled):
+def test_inside_the_window_an_ended_connection_fails_once_then_the_pool_recovers(ended):
     """The price of skipping the ping: a connection ended less than the window after its last
     use fails the statement that finds it dead; the pool drops it, and the next use works."""
-    engine, clock, _ = pooled
-    if engine.dialect.name != "postgresql":
-        pytest.skip("needs a server that can end a session (PostgreSQL)")
-    first = _use(engine)
-    _end_backend(first)
+    engine, clock, _, first = ended
     clock.now += 0.1
     with pytest.raises(DBAPIError) as failed:
         _use(engine)
