@@ -14,6 +14,7 @@ from portal.messaging import services
 from portal.messaging.models import OutboundMessage
 from portal.workflow.models import StatusChange
 from tests.fakes import FakeApi
+from tests.statements import counted
 
 
 def _notify_message(user, channel="telegram", **extra):
@@ -79,6 +80,26 @@ def test_running_the_job_twice_sends_once(app, users, telegram, run_jobs):
     assert services.deliver(message.id) == "skipped"
     assert len(telegram.requests) == 1
     assert db.session.get(OutboundMessage, message.id).attempts == 1
+
+
+def test_the_claim_is_one_statement_that_also_reads_the_message(users):
+    message = _notify_message(users["learner"], channel="email")
+    message_id, address = message.id, message.recipient_address
+    db.session.commit()
+    with counted() as statements:
+        claimed = services._claim(message_id, utcnow())
+        assert (claimed.status, claimed.attempts) == ("pending", 1)
+        assert claimed.recipient_address == address
+    [claim] = [s for s in statements if s.verb != "BEGIN"]  # no second read of the row
+    assert claim.verb == "UPDATE" and "RETURNING" in claim.sql.upper()
+    if db.engine.dialect.name == "postgresql":
+        assert claim.isolation_level == "AUTOCOMMIT"  # commits itself: one round trip
+    assert claimed is message  # the entity the session already held, refreshed
+    assert services._claim(message_id, utcnow()) is None  # leased: nobody else takes it
+    claimed.error_message = "written, then rolled back"  # the next transaction is a real one
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.get(OutboundMessage, message_id).error_message is None
 
 
 def test_rolled_back_change_sends_nothing(users, telegram, run_jobs):

@@ -3,29 +3,13 @@ grow with the number of rows on it."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.core.clock import utcnow
-from portal.extensions import db
 from tests.conftest import login
-
-
-@contextmanager
-def counted():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.statements import counted
 
 
 def _add_requests(world, count):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from portal.core.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
@@ -14,6 +14,7 @@ from portal.workflow import events
 from portal.workflow.actors import SYSTEM
 from portal.workflow.engine import transition
 from portal.workflow.models import DomainEvent, StatusChange
+from tests.statements import counted
 from tests.workflow.conftest import Widget
 
 NOW = datetime(2026, 2, 20, 10, 0, tzinfo=UTC)
@@ -117,16 +118,9 @@ def test_transition_writes_its_row_at_once_with_the_columns_given(users, org, ma
 def test_status_and_history_take_one_statement_on_postgresql_two_elsewhere(users, org, make_widget):
     widget = make_widget(org)
     assert widget.status == "draft" and users["trainer"].role == "trainer"  # both loaded
-    written = []
-
-    def record(_conn, _cursor, statement, *_):
-        written.append(statement.split()[0].upper())
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with counted() as statements:
         transition(widget, "active", actor=users["trainer"], now=NOW)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    written = [statement.verb for statement in statements]
     if db.engine.dialect.name == "postgresql":
         assert written == ["WITH"]  # UPDATE … RETURNING feeding the history INSERT
     else:
