@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, or_, select, update
 from portal import queue
 from portal.core.clock import utcnow
 from portal.core.errors import ValidationError
-from portal.core.rows import entity_from_row
 from portal.core.text_input import without_nul
 from portal.core.transactions import after_commit
 from portal.extensions import db
@@ -134,44 +133,47 @@ def enqueue_delivery(message_id: str, attempts: int) -> bool:
     return True
 
 
-# Built once: every delivery runs it. Core, not ORM: the row becomes an entity below.
-_MESSAGES = OutboundMessage.__table__
+# Built once: every delivery runs it.
 _CLAIM = (
-    update(_MESSAGES)
+    update(OutboundMessage)
     .where(
-        _MESSAGES.c.id == bindparam("message_id"),
-        _MESSAGES.c.status == "pending",
+        OutboundMessage.id == bindparam("message_id"),
+        OutboundMessage.status == "pending",
         or_(
-            _MESSAGES.c.next_attempt_at.is_(None),
-            _MESSAGES.c.next_attempt_at <= bindparam("now"),
+            OutboundMessage.next_attempt_at.is_(None),
+            OutboundMessage.next_attempt_at <= bindparam("now"),
         ),
     )
     .values(
-        attempts=_MESSAGES.c.attempts + 1,
+        attempts=OutboundMessage.attempts + 1,
         next_attempt_at=bindparam("lease_until"),
         updated_at=bindparam("now"),
     )
-    .returning(*_MESSAGES.c)
+    .returning(OutboundMessage)
+    .execution_options(synchronize_session=False, populate_existing=True)
 )
 
 
 def _claim(message_id, now: datetime) -> OutboundMessage | None:
     """Take the message for one attempt, atomically; None if it is not ours to send.
 
-    One `UPDATE … RETURNING` both claims the row and reads it, and is committed before the
-    network is touched; the row becomes the session's entity without a second read. On
-    PostgreSQL the statement commits itself (autocommit): one round trip instead of three.
-    SQLite keeps its `BEGIN IMMEDIATE` transactions, which its autocommit setting would undo."""
-    db.session.commit()  # pending edits to the message are written, not overwritten by the claim
-    autocommit = db.engine.dialect.name == "postgresql"
-    connection = db.session.connection(
-        execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None
-    )
-    row = connection.execute(
+    One `UPDATE … RETURNING` both claims the row and loads it, and is committed before the
+    network is touched; the loaded message stays usable without a second read. On PostgreSQL
+    the statement commits itself (autocommit): one round trip instead of three. SQLite keeps
+    its `BEGIN IMMEDIATE` transactions, which its autocommit setting would undo."""
+    db.session.commit()  # pending edits to the message are written, not overwritten by the load
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    message = db.session.scalars(
         _CLAIM, {"message_id": message_id, "now": now, "lease_until": now + LEASE}
-    ).first()
-    db.session.commit()  # gives the connection back, in its usual isolation level
-    return None if row is None else entity_from_row(OutboundMessage, row._mapping)
+    ).one_or_none()
+    if message is None:
+        db.session.commit()
+        return None
+    db.session.expunge(message)  # kept out of the commit's expiry: its row is what we wrote
+    db.session.commit()  # ends the claim's transaction (on PostgreSQL it has committed itself)
+    db.session.add(message)
+    return message
 
 
 def deliver(message_id, *, now: datetime | None = None) -> str:
