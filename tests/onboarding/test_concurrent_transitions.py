@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from portal.accounts.models import User
 from portal.core.errors import InvalidTransition, is_lost_race
 from portal.extensions import db
 from portal.messaging.models import OutboundMessage
@@ -42,8 +43,6 @@ def test_two_acceptances_at_once_one_wins(app, world, overlapping):
     db.session.commit()
 
     def accept(ready) -> None:
-        from portal.accounts.models import User
-
         item = db.session.get(TrainingAssignment, ids[0])
         tom = db.session.get(User, ids[1])
         assert item.status == "assigned"
@@ -72,15 +71,11 @@ def test_session_start_and_request_cancel_at_once_leave_one_story(app, world, ov
     db.session.commit()
 
     def start(ready) -> None:
-        from portal.accounts.models import User
-
         item, actor = db.session.get(TrainingSession, ids[0]), db.session.get(User, ids[2])
         ready()
         transition(item, "in_progress", actor=actor, now=at(20, 10))
 
     def cancel(ready) -> None:
-        from portal.accounts.models import User
-
         item, actor = db.session.get(OnboardingRequest, ids[1]), db.session.get(User, ids[3])
         ready()
         services.cancel_request(item, reason="budget", actor=actor, now=at(20, 10))
@@ -103,26 +98,18 @@ def _deadlock(*_args, **_kwargs):
     raise OperationalError("UPDATE …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
 
 
-def test_a_lost_race_is_a_translated_409_in_the_api(app, world, monkeypatch):
+def test_a_lost_race_is_a_translated_409_in_the_api(app, world, monkeypatch, api):
     _, assignment = world.assigned()
-    token = services_token(world.tom)
+    trainer = api(world.tom)
     monkeypatch.setattr("portal.workflow.api.transition", _deadlock)
-    answer = app.test_client().put(
-        f"/api/v1/assignments/{assignment.id}/status",
+    answer = trainer.put(
+        f"/assignments/{assignment.id}/status",
         json={"new_status": "accepted"},
-        headers={"Authorization": f"Bearer {token}", "Accept-Language": "fr"},
+        headers={"Accept-Language": "fr"},
     )
     assert answer.status_code == 409
     error = answer.get_json()["error"]
     assert error["code"] == "invalid_transition" and "entre-temps" in error["message"]
-
-
-def services_token(user) -> str:
-    from portal.accounts.services import issue_token
-
-    _, token = issue_token(user)
-    db.session.commit()
-    return token
 
 
 def _attendance_link(world, **when) -> tuple[str, object]:
