@@ -74,12 +74,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# gunicorn opens its port before its workers have imported the application, so a load started
+# as soon as the port answers would time the import too. Each worker leaves a file here once it
+# has loaded the application, and gunicorn() waits for all of them.
+READY_HOOK = """
+import os, pathlib
+def post_worker_init(worker):
+    pathlib.Path(os.environ["BENCH_READY_DIR"], str(os.getpid())).touch()
+"""
+
+
 @contextmanager
 def gunicorn(app: str, env: dict, *, cwd: Path = ROOT):
     port = free_port()
+    ready = Path(tempfile.mkdtemp(prefix="bench-ready-"))
+    hook = ready / "hook.conf.py"
+    hook.write_text(READY_HOOK)
+    env = {**env, "BENCH_READY_DIR": str(ready)}
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            "-c",
+            str(hook),
             "-w",
             str(WORKERS),
             "-k",
@@ -98,8 +114,9 @@ def gunicorn(app: str, env: dict, *, cwd: Path = ROOT):
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            loaded = len(list(ready.glob("[0-9]*")))
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                if loaded >= WORKERS and probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.1)
         else:
@@ -108,6 +125,7 @@ def gunicorn(app: str, env: dict, *, cwd: Path = ROOT):
     finally:
         process.terminate()
         process.wait(15)
+        shutil.rmtree(ready, ignore_errors=True)
 
 
 def wrk(url: str, *, script: str | None = None, env_lines: dict | None = None) -> dict:
