@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
+from uuid6 import uuid7
 
 from portal.core.clock import utcnow
 from portal.core.errors import (
@@ -298,7 +299,7 @@ _INSERT_CHANGE = insert(StatusChange.__table__)
 
 def _history_row(entity, machine: Machine, *, old, new, actor, reason, context, now) -> dict:
     return {
-        "id": uuid.uuid4(),
+        "id": uuid7(),
         "organisation_id": getattr(entity, "organisation_id", None),
         "entity_type": machine.name,
         "entity_id": entity.id,

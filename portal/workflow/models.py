@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from uuid6 import uuid7
 
 from portal.accounts.models import User
 from portal.core.clock import utcnow
@@ -15,7 +16,10 @@ from portal.extensions import db
 
 
 class StatusChange(db.Model):
-    """One row per transition of any entity: from, to, who, why, when."""
+    """One row per transition of any entity: from, to, who, why, when.
+
+    Ids are time-ordered (UUID version 7, increasing within a process), so changes written at
+    the same moment, as a cascade or a delivery writes them, keep the order they were made in."""
 
     __tablename__ = "status_changes"
     __table_args__ = (
@@ -23,7 +27,7 @@ class StatusChange(db.Model):
         Index("ix_status_changes_org_created", "organisation_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     entity_type: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -102,4 +102,4 @@ def list_recent_changes(
         query = query.where(StatusChange.created_at >= start)
     if stop is not None:
         query = query.where(StatusChange.created_at < stop)
-    return query.order_by(StatusChange.created_at.desc(), StatusChange.id)
+    return query.order_by(StatusChange.created_at.desc(), StatusChange.id.desc())

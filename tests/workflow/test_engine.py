@@ -223,3 +223,18 @@ def test_rolled_back_transition_enqueues_nothing(users, org, make_widget, run_jo
     finally:
         events.off("widget_active", seen.append, phase="after_commit")
     assert seen == [] and db.session.scalar(select(func.count(DomainEvent.id))) == 0
+
+
+def test_changes_made_at_the_same_moment_keep_their_order_in_the_history(
+    users, org, make_widget, widget_machine
+):
+    from portal.workflow.queries import list_history
+
+    widgets = [make_widget(org) for _ in range(20)]
+    for widget in widgets:  # one clock reading for both moves, as a cascade or a delivery has
+        transition(widget, "active", actor=users["trainer"], now=NOW)
+        transition(widget, "done", actor=users["trainer"], now=NOW)
+    db.session.commit()
+    for widget in widgets:
+        history = db.session.scalars(list_history(widget_machine, widget.id)).all()
+        assert [change.new_status for change in history] == ["active", "done"]
