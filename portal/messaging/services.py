@@ -204,9 +204,10 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
         "error_message": None,
         "next_attempt_at": None,
     }
-    transition(message, "sent", actor=SYSTEM, now=now, columns=outcome)
-    if delivery.delivered:
-        transition(message, "delivered", actor=SYSTEM, now=now)
+    if delivery.delivered:  # one statement: the row and both history rows
+        transition(message, "delivered", via=("sent",), actor=SYSTEM, now=now, columns=outcome)
+    else:
+        transition(message, "sent", actor=SYSTEM, now=now, columns=outcome)
     db.session.commit()
     return "delivered" if delivery.delivered else "sent"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, union_all, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 from uuid6 import uuid7
@@ -96,10 +96,14 @@ def state_label(machine: Machine, state: str | None) -> str:
     return str(machine.states.get(state, state))
 
 
-def check(entity, to: str, *, actor, machine: Machine | None = None) -> Transition:
-    """The transition the actor would take, or the DomainError saying why not."""
+_CURRENT = object()
+
+
+def check(entity, to: str, *, actor, machine: Machine | None = None, source=_CURRENT) -> Transition:
+    """The transition the actor would take from the entity's status (or from `source`, a step
+    further along a path), or the DomainError saying why not."""
     machine = machine or machine_for(entity)
-    current = getattr(entity, machine.status_attr)
+    current = getattr(entity, machine.status_attr) if source is _CURRENT else source
     if to not in machine.states:
         raise InvalidTransition(
             _("“%(status)s” is not a status of this item.", status=to),
@@ -137,25 +141,41 @@ def transition(
     context: dict | None = None,
     now: datetime | None = None,
     columns: dict | None = None,
+    via: tuple[str, ...] = (),
 ) -> TransitionResult:
     """Move `entity` to `to`. `columns` are other attributes of the entity written in the same
-    UPDATE as the status (what a service records with the change, e.g. a provider's id)."""
+    UPDATE as the status (what a service records with the change, e.g. a provider's id).
+
+    `via` names statuses the entity passes through on its way to `to` at the same moment (a
+    message sent and delivered by one call). Each step must be an allowed transition of its
+    own, with its guards, effects, history row and event, in order; the row is written once,
+    with the final status and every step's timestamp, in the same statement as the history."""
     machine = machine_for(entity)
     now = now or utcnow()
     context = dict(context or {})
-    found = check(entity, to, actor=actor, machine=machine)
     current = getattr(entity, machine.status_attr)
-    attempt = Attempt(machine, entity, current, to, actor, reason, context, now)
-    for guard in found.guards:
-        guard(attempt)  # raises a DomainError to refuse
+    path = (*via, to)
+    sources = (current, *via)
+    steps = [
+        (check(entity, target, actor=actor, machine=machine, source=source), source, target)
+        for source, target in zip(sources, path, strict=True)
+    ]
+    attempts = [
+        Attempt(machine, entity, source, target, actor, reason, context, now)
+        for _found, source, target in steps
+    ]
+    for (found, _source, _target), attempt in zip(steps, attempts, strict=True):
+        for guard in found.guards:
+            guard(attempt)  # raises a DomainError to refuse
 
     outer = _tally.get()
     token = _tally.set(Tally()) if outer is None else None
     try:
         values = {**(columns or {}), machine.status_attr: to}
-        column = machine.timestamps.get(to)
-        if column:
-            values[column] = now
+        for target in path:
+            column = machine.timestamps.get(target)
+            if column:
+                values[column] = now
         for stamp in ("status_changed_at", "updated_at"):
             if hasattr(entity, stamp):
                 values[stamp] = now
@@ -165,52 +185,59 @@ def transition(
                 setattr(entity, name, value)
             db.session.add(entity)
             db.session.flush()
-        history = _history_row(
-            entity,
-            machine,
-            old=current,
-            new=to,
-            actor=actor,
-            reason=reason,
-            context=context,
-            now=now,
-        )
+        history = [
+            _history_row(
+                entity,
+                machine,
+                old=source,
+                new=target,
+                actor=actor,
+                reason=reason,
+                context=context,
+                now=now,
+            )
+            for _found, source, target in steps
+        ]
         if created:
             insert_now(_INSERT_CHANGE, history)
         else:
             _write_status(entity, machine, current, values, history)
-        change_id = history["id"]
         tally = _tally.get()
-        for effect in found.effects:
-            effect(attempt)
-        event = events.Event(
-            name=f"{machine.name}_{to}",
-            machine=machine.name,
-            entity_id=str(entity.id),
-            organisation_id=str(entity.organisation_id)
-            if getattr(entity, "organisation_id", None)
-            else None,
-            old_status=current,
-            new_status=to,
-            actor_id=None if is_system(actor) else str(actor.id),
-            actor_kind=actor_kind(actor),
-            reason=reason,
-            occurred_at=now.isoformat(),
-            context=_json_safe(context),
-        )
-        events.publish(event, entity)
+        for (found, source, target), attempt in zip(steps, attempts, strict=True):
+            for effect in found.effects:
+                effect(attempt)
+            _publish(entity, machine, source, target, actor, reason, context, now)
         return TransitionResult(
             entity=entity,
             old_status=current,
             new_status=to,
             updated_at=now,
-            change_id=change_id,
+            change_id=history[-1]["id"],
             notifications_sent=tally.notifications_sent,
             workflow_actions_triggered=list(tally.workflow_actions_triggered),
         )
     finally:
         if token is not None:
             _tally.reset(token)
+
+
+def _publish(entity, machine: Machine, old, new, actor, reason, context, now) -> None:
+    event = events.Event(
+        name=f"{machine.name}_{new}",
+        machine=machine.name,
+        entity_id=str(entity.id),
+        organisation_id=str(entity.organisation_id)
+        if getattr(entity, "organisation_id", None)
+        else None,
+        old_status=old,
+        new_status=new,
+        actor_id=None if is_system(actor) else str(actor.id),
+        actor_kind=actor_kind(actor),
+        reason=reason,
+        occurred_at=now.isoformat(),
+        context=_json_safe(context),
+    )
+    events.publish(event, entity)
 
 
 def record_creation(entity, *, actor, reason=None, context=None, now=None) -> uuid.UUID:
@@ -235,35 +262,37 @@ def record_creation(entity, *, actor, reason=None, context=None, now=None) -> uu
 _STATUS_UPDATES: dict[tuple, object] = {}
 
 
-def _write_status(entity, machine: Machine, current: str | None, values: dict, history: dict):
+def _write_status(entity, machine: Machine, current: str | None, values: dict, history: list):
     """UPDATE the status columns now, only if the row still has the status this transition
     was checked against (two people changing the same item at once cannot both win), and
-    INSERT the history row: one statement on PostgreSQL, two elsewhere."""
+    INSERT the history rows: one statement on PostgreSQL, two elsewhere."""
     connection = db.session.connection()
     combined = connection.dialect.name == "postgresql"
-    key = (type(entity), machine.status_attr, current is None, tuple(values), combined)
+    steps = len(history) if combined else None
+    key = (type(entity), machine.status_attr, current is None, tuple(values), steps)
     statement = _STATUS_UPDATES.get(key)
     if statement is None:
-        statement = _status_update(type(entity), machine, current is None, values, combined)
+        statement = _status_update(type(entity), machine, current is None, values, steps)
         _STATUS_UPDATES[key] = statement
     params = {"entity_id": entity.id, "current_status": current}
     params.update({f"new_{name}": value for name, value in values.items()})
     if combined:
-        params.update({f"history_{name}": value for name, value in history.items()})
-        moved = insert_now(statement, params).rowcount
+        for step, row in enumerate(history):
+            params.update({f"history_{step}_{name}": value for name, value in row.items()})
+        won = insert_now(statement, params).rowcount == len(history)
     else:
-        moved = connection.execute(statement, params).rowcount
-        if moved == 1:
+        won = connection.execute(statement, params).rowcount == 1
+        if won:
             insert_now(_INSERT_CHANGE, history)
-    if moved != 1:
+    if not won:
         raise changed_meanwhile({"old_status": current})
     for name, value in values.items():  # the row is written: nothing left for the flush
         set_committed_value(entity, name, value)
 
 
-def _status_update(model, machine: Machine, from_nothing: bool, values: dict, combined: bool):
-    """Built once per kind of change. Combined, the UPDATE … RETURNING feeds the history
-    INSERT, which writes a row only if the UPDATE matched: its row count says who won."""
+def _status_update(model, machine: Machine, from_nothing: bool, values: dict, steps: int | None):
+    """Built once per kind of change. With `steps`, the UPDATE … RETURNING feeds the INSERT of
+    that many history rows, written only if the UPDATE matched: the row count says who won."""
     mapper = sa_inspect(model)
     table = mapper.local_table
     row_id = mapper.get_property("id").columns[0]
@@ -276,21 +305,25 @@ def _status_update(model, machine: Machine, from_nothing: bool, values: dict, co
             {mapper.get_property(name).columns[0].key: bindparam(f"new_{name}") for name in values}
         )
     )
-    if not combined:
+    if not steps:
         return statement
     moved = statement.returning(row_id).cte("moved")
     history = StatusChange.__table__
     names = [column.key for column in history.columns]
-    row = select(
-        *(
-            moved.c[row_id.key]
-            if name == "entity_id"
-            else bindparam(f"history_{name}", type_=history.c[name].type)
-            for name in names
-        )
-    ).select_from(moved)
+    rows = [
+        select(
+            *(
+                moved.c[row_id.key]
+                if name == "entity_id"
+                else bindparam(f"history_{step}_{name}", type_=history.c[name].type)
+                for name in names
+            )
+        ).select_from(moved)
+        for step in range(steps)
+    ]
+    source = rows[0] if steps == 1 else union_all(*rows)
     # The statement reads like one returning rows (its CTE does); its row count is what we need.
-    return insert(history).from_select(names, row).execution_options(preserve_rowcount=True)
+    return insert(history).from_select(names, source).execution_options(preserve_rowcount=True)
 
 
 # One prepared INSERT for every history row (see portal.core.rows).

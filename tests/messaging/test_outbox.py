@@ -102,6 +102,22 @@ def test_the_claim_is_one_statement_that_also_reads_the_message(users):
     assert db.session.get(OutboundMessage, message_id).error_message is None
 
 
+def test_a_delivery_is_the_claim_and_one_write_with_both_history_rows(users):
+    message_id = _notify_message(users["learner"], channel="email").id  # no SMTP: the mailbox
+    db.session.commit()
+    with counted() as statements:
+        assert services.deliver(message_id) == "delivered"
+    verbs = [s.verb for s in statements if s.verb not in ("BEGIN", "COMMIT")]
+    if db.engine.dialect.name == "postgresql":
+        assert verbs == ["UPDATE", "WITH"]  # the claim, then status + sent + delivered
+    else:
+        assert verbs == ["UPDATE", "UPDATE", "INSERT"]
+    message = db.session.get(OutboundMessage, message_id)
+    assert (message.status, message.transport) == ("delivered", "mailbox")
+    assert message.sent_at == message.delivered_at is not None
+    assert _history(message) == [(None, "pending"), ("pending", "sent"), ("sent", "delivered")]
+
+
 def test_rolled_back_change_sends_nothing(users, telegram, run_jobs):
     users["learner"].telegram_chat_id = "5550001"
     db.session.commit()

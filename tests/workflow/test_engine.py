@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.core.errors import Forbidden, InvalidTransition, NotFound, ValidationError
+from portal.core.errors import DomainError, Forbidden, InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
 from portal.workflow import events
 from portal.workflow.actors import SYSTEM
@@ -238,3 +238,90 @@ def test_changes_made_at_the_same_moment_keep_their_order_in_the_history(
     for widget in widgets:
         history = db.session.scalars(list_history(widget_machine, widget.id)).all()
         assert [change.new_status for change in history] == ["active", "done"]
+
+
+def test_a_path_of_moves_is_one_statement_with_a_history_row_and_event_each(
+    users, org, make_widget, widget_machine
+):
+    from portal.workflow.queries import list_history
+
+    widget = make_widget(org)
+    assert widget.status == "draft" and users["trainer"].role == "trainer"  # both loaded
+    seen = []
+
+    def remember(event, entity):
+        seen.append((event.name, event.old_status, event.new_status, entity.status))
+
+    events.on("status_changed")(remember)
+    try:
+        with counted() as statements:
+            result = transition(
+                widget,
+                "done",
+                via=("active",),
+                actor=users["trainer"],
+                reason="all at once",
+                now=NOW,
+                columns={"note": "fast"},
+            )
+    finally:
+        events.off("status_changed", remember)
+    db.session.commit()
+    written = [statement.verb for statement in statements]
+    assert written == (["WITH"] if db.engine.dialect.name == "postgresql" else ["UPDATE", "INSERT"])
+    assert (result.old_status, result.new_status) == ("draft", "done")
+    assert (widget.status, widget.started_at, widget.done_at, widget.note) == (
+        "done",
+        NOW,
+        NOW,
+        "fast",
+    )
+    history = db.session.scalars(list_history(widget_machine, widget.id)).all()
+    assert [(c.old_status, c.new_status, c.reason) for c in history] == [
+        ("draft", "active", "all at once"),
+        ("active", "done", "all at once"),
+    ]
+    assert result.change_id == history[-1].id
+    # Handlers see each step in order; the row already has the final status.
+    assert seen == [
+        ("widget_active", "draft", "active", "done"),
+        ("widget_done", "active", "done", "done"),
+    ]
+
+
+def test_a_path_with_one_step_refused_writes_nothing(users, org, make_widget, widget_machine):
+    widget = make_widget(org)
+    with pytest.raises(InvalidTransition):  # dropped is final: nothing leads on to done
+        transition(widget, "done", via=("dropped",), actor=SYSTEM, reason="x")
+    with pytest.raises(Forbidden):  # a coordinator starts a widget but cannot finish it
+        transition(widget, "done", via=("active",), actor=users["coordinator"])
+    assert widget.status == "draft" and _history(widget) == []
+
+
+def test_a_guard_on_an_early_step_of_a_path_refuses_it(
+    users, org, make_widget, widget_machine, monkeypatch
+):
+    from portal.workflow.machines import Transition
+
+    def not_today(attempt):
+        if attempt.target == "active":
+            raise ValidationError("Not today.")
+
+    guarded = [
+        Transition(t.source, t.target, t.roles, guards=(not_today,)) if t.target == "active" else t
+        for t in widget_machine.transitions
+    ]
+    monkeypatch.setattr(widget_machine, "transitions", guarded)
+    widget = make_widget(org)
+    with pytest.raises(ValidationError):
+        transition(widget, "done", via=("active",), actor=users["trainer"])
+    assert widget.status == "draft" and _history(widget) == []
+
+
+def test_a_path_that_lost_a_race_writes_no_history(users, org, make_widget, widget_machine):
+    widget = make_widget(org)
+    db.session.execute(update(Widget).where(Widget.id == widget.id).values(status="active"))
+    with pytest.raises(DomainError) as refused:
+        transition(widget, "done", via=("active",), actor=users["trainer"], now=NOW)
+    assert refused.value.status == 409
+    assert _history(widget) == []
