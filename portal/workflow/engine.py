@@ -156,15 +156,14 @@ def transition(
     current = getattr(entity, machine.status_attr)
     path = (*via, to)
     sources = (current, *via)
-    steps = [
-        (check(entity, target, actor=actor, machine=machine, source=source), source, target)
+    steps = [  # each step's transition, and what its guards and effects receive
+        (
+            check(entity, target, actor=actor, machine=machine, source=source),
+            Attempt(machine, entity, source, target, actor, reason, context, now),
+        )
         for source, target in zip(sources, path, strict=True)
     ]
-    attempts = [
-        Attempt(machine, entity, source, target, actor, reason, context, now)
-        for _found, source, target in steps
-    ]
-    for (found, _source, _target), attempt in zip(steps, attempts, strict=True):
+    for found, attempt in steps:
         for guard in found.guards:
             guard(attempt)  # raises a DomainError to refuse
 
@@ -189,24 +188,24 @@ def transition(
             _history_row(
                 entity,
                 machine,
-                old=source,
-                new=target,
+                old=attempt.source,
+                new=attempt.target,
                 actor=actor,
                 reason=reason,
                 context=context,
                 now=now,
             )
-            for _found, source, target in steps
+            for _found, attempt in steps
         ]
         if created:
             insert_now(_INSERT_CHANGE, history)
         else:
             _write_status(entity, machine, current, values, history)
         tally = _tally.get()
-        for (found, source, target), attempt in zip(steps, attempts, strict=True):
+        for found, attempt in steps:
             for effect in found.effects:
                 effect(attempt)
-            _publish(entity, machine, source, target, actor, reason, context, now)
+            _publish(attempt)
         return TransitionResult(
             entity=entity,
             old_status=current,
@@ -221,21 +220,22 @@ def transition(
             _tally.reset(token)
 
 
-def _publish(entity, machine: Machine, old, new, actor, reason, context, now) -> None:
+def _publish(attempt: Attempt) -> None:
+    entity, actor = attempt.entity, attempt.actor
     event = events.Event(
-        name=f"{machine.name}_{new}",
-        machine=machine.name,
+        name=f"{attempt.machine.name}_{attempt.target}",
+        machine=attempt.machine.name,
         entity_id=str(entity.id),
         organisation_id=str(entity.organisation_id)
         if getattr(entity, "organisation_id", None)
         else None,
-        old_status=old,
-        new_status=new,
+        old_status=attempt.source,
+        new_status=attempt.target,
         actor_id=None if is_system(actor) else str(actor.id),
         actor_kind=actor_kind(actor),
-        reason=reason,
-        occurred_at=now.isoformat(),
-        context=_json_safe(context),
+        reason=attempt.reason,
+        occurred_at=attempt.now.isoformat(),
+        context=_json_safe(attempt.context),
     )
     events.publish(event, entity)
 

@@ -228,7 +228,7 @@ def test_rolled_back_transition_enqueues_nothing(users, org, make_widget, run_jo
 def test_changes_made_at_the_same_moment_keep_their_order_in_the_history(
     users, org, make_widget, widget_machine
 ):
-    from portal.workflow.queries import list_history
+    from portal.workflow.queries import list_history, list_recent_changes
 
     widgets = [make_widget(org) for _ in range(20)]
     for widget in widgets:  # one clock reading for both moves, as a cascade or a delivery has
@@ -238,6 +238,9 @@ def test_changes_made_at_the_same_moment_keep_their_order_in_the_history(
     for widget in widgets:
         history = db.session.scalars(list_history(widget_machine, widget.id)).all()
         assert [change.new_status for change in history] == ["active", "done"]
+    feed = db.session.scalars(list_recent_changes(organisation_id=org.id)).all()  # newest first
+    assert [change.new_status for change in feed] == ["done", "active"] * len(widgets)
+    assert [change.entity_id for change in feed[::2]] == [w.id for w in reversed(widgets)]
 
 
 def test_a_path_of_moves_is_one_statement_with_a_history_row_and_event_each(
