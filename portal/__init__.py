@@ -11,7 +11,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from portal.config import ROOT, load_config
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+from portal.extensions import babel, csrf, db, limiter, login_manager, talisman
 
 CSP = {
     "default-src": "'self'",
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal import queue
+    from portal.core import migrations
     from portal.core.catalogs import compile_catalogs
     from portal.core.connections import check_stale_connections
     from portal.core.i18n import select_locale, select_timezone
@@ -56,9 +57,7 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
             event.listen(db.engine, "begin", _sqlite_begin_immediate)
-    migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
-    )
+    app.cli.add_command(migrations.commands(app))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")

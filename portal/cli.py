@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import click
 
+from portal.core.migrations import upgrade
+
 ROLES = ("admin", "coordinator", "trainer", "learner")
 
 
@@ -29,13 +31,6 @@ def _app_context(**overrides):
         finally:
             db.session.remove()
             db.engine.dispose()
-
-
-def _upgrade(app) -> None:
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        upgrade()
 
 
 def _serve(app, host: str, port: int, *, embedded_worker: bool) -> None:
@@ -62,7 +57,7 @@ def cli() -> None:
 @cli.command(help="Create or upgrade the database schema.")
 def init() -> None:
     app = _app()
-    _upgrade(app)
+    upgrade(app)
     click.echo(f"Database is up to date: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
 
 
@@ -71,7 +66,7 @@ def init() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
     app = _app()
-    _upgrade(app)
+    upgrade(app)
     _serve(app, host, port, embedded_worker=True)
 
 
@@ -104,7 +99,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
         with app.app_context():
             reset_database()
-    _upgrade(app)
+    upgrade(app)
     with app.app_context():
         accounts = build_demo()
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")

@@ -17,6 +17,7 @@ _TMP = tempfile.mkdtemp(prefix="parcours-tests-")
 os.environ.setdefault("PORTAL_INSTANCE_DIR", _TMP)
 
 from portal import create_app  # noqa: E402
+from portal.core.migrations import upgrade  # noqa: E402
 from portal.extensions import db, limiter  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -98,13 +99,10 @@ class PortalClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app():
-    from flask_migrate import upgrade
-
     application = create_app(test_config())
     application.test_client_class = PortalClient
     drop_everything(application)
-    with application.app_context():
-        upgrade()
+    upgrade(application)
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -6,7 +6,6 @@ it never imports the worker package.
 
 from __future__ import annotations
 
-import fakeredis
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
@@ -19,6 +18,8 @@ def init_app(app: Flask) -> None:
     if url:
         connection = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     else:
+        import fakeredis  # only the embedded queue needs it
+
         # One shared server, so the web threads and the embedded worker thread see one Redis.
         server = app.config.get("FAKE_REDIS_SERVER") or fakeredis.FakeServer()
         app.config["FAKE_REDIS_SERVER"] = server
