@@ -7,6 +7,7 @@ pydantic models that validate requests and shape responses.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -21,8 +22,8 @@ from portal.core.errors import DomainError, ValidationError
 from portal.core.permissions import ROLES
 from portal.core.text_input import (
     multidict_nul_locations,
-    nul_locations,
-    nul_refused_message,
+    unstorable_locations,
+    unstorable_message,
 )
 from portal.extensions import db
 
@@ -92,9 +93,51 @@ def pydantic_details(exc: PydanticError) -> dict:
     return details
 
 
-def _nul_refused(locations: list[str]):
-    details = dict.fromkeys(locations, nul_refused_message())
+def _unstorable_refused(locations: list[str]):
+    details = dict.fromkeys(locations, unstorable_message())
     return error_response(422, "validation_error", details=details)
+
+
+MAX_JSON_DEPTH = 32
+
+
+class JsonTooDeep(ValueError):
+    pass
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def load_json(raw: bytes | str):
+    """A request body as JSON, as strictly as the standard reads it: no NaN or Infinity, no
+    number too large for a float, and at most MAX_JSON_DEPTH levels of arrays and objects (a
+    context or a webhook has no use for more, and deeper data cannot be stored or echoed).
+    ValueError for anything else; JsonTooDeep for too many levels."""
+    try:
+        data = json.loads(raw or b"null", parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise JsonTooDeep from None
+    level = [data] if isinstance(data, dict | list) else []
+    for _depth in range(MAX_JSON_DEPTH):  # one level of containers per turn
+        if not level:
+            return data
+        level = [
+            item
+            for value in level
+            for item in (value.values() if isinstance(value, dict) else value)
+            if isinstance(item, dict | list)
+        ]
+    if level:
+        raise JsonTooDeep
+    return data
 
 
 def _parse_body(model: type[BaseModel]):
@@ -107,16 +150,16 @@ def _parse_body(model: type[BaseModel]):
     if request.mimetype != "application/json":
         return None, error_response(415)
     try:
-        data = json.loads(raw or b"null")
-        refused = nul_locations(data)
+        data = load_json(raw)
     except (ValueError, UnicodeDecodeError):
         return None, error_response(400, "bad_request", _("The body is not valid JSON."))
-    except RecursionError:
+    except JsonTooDeep:
         return None, error_response(400, "bad_request", _("The body is nested too deeply."))
+    refused = unstorable_locations(data)
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", _("The body must be a JSON object."))
     if refused:
-        return None, _nul_refused(refused)
+        return None, _unstorable_refused(refused)
     try:
         return model.model_validate(data), None
     except PydanticError as exc:
@@ -172,7 +215,7 @@ def endpoint(
             if not signed:  # a signed webhook checks its signature first, then cleans its input
                 refused = multidict_nul_locations(request.args)
                 if refused:
-                    return _nul_refused(refused)
+                    return _unstorable_refused(refused)
             if body is not None:
                 parsed, failure = _parse_body(body)
                 if failure is not None:

@@ -1,38 +1,52 @@
-"""Text no database column can hold: the NUL character is refused where input comes in."""
+"""Text no database column can hold, refused where input comes in: the NUL character, and
+in JSON (whose \\uXXXX escapes can name half of a pair) an unpaired surrogate, which has no
+UTF-8 form."""
 
 from __future__ import annotations
+
+import re
 
 from flask_babel import gettext as _
 
 NUL = "\x00"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nul_refused_message() -> str:
     return _("Text cannot contain the NUL character.")
 
 
-def nul_locations(value, location: str = "") -> list[str]:
-    """Where `value` (JSON-like: dicts, lists, strings) holds a NUL character, as dotted paths
-    ("body" for the top level)."""
+def unstorable_message() -> str:
+    return _("Text cannot contain the NUL character or an unpaired surrogate.")
+
+
+def unstorable_locations(value, location: str = "") -> list[str]:
+    """Where `value` (JSON-like: dicts, lists, strings) holds a NUL character or an unpaired
+    surrogate, as dotted paths ("body" for the top level)."""
     found: list[str] = []
     if isinstance(value, str):
-        if NUL in value:
+        if _UNSTORABLE.search(value):
             found.append(location or "body")
     elif isinstance(value, dict):
         for key, item in value.items():
             path = f"{location}.{key}" if location else str(key)
-            if NUL in str(key):
+            if _UNSTORABLE.search(str(key)):
                 found.append(path)
-            found.extend(nul_locations(item, path))
+            found.extend(unstorable_locations(item, path))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found.extend(nul_locations(item, f"{location}.{index}" if location else str(index)))
+            path = f"{location}.{index}" if location else str(index)
+            found.extend(unstorable_locations(item, path))
     return found
 
 
-def without_nul(value: str | None) -> str | None:
-    """Text from a source that cannot be refused (a signed webhook, a file name), made storable."""
-    return value.replace(NUL, "") if isinstance(value, str) else value
+def storable(value: str | None) -> str | None:
+    """Text from a source that cannot be refused (a signed webhook, a file name), made storable:
+    NUL characters dropped, unpaired surrogates replaced by U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    return _SURROGATE.sub("\ufffd", value.replace(NUL, ""))
 
 
 def multidict_nul_locations(values) -> list[str]:

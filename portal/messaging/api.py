@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from twilio.request_validator import RequestValidator
 
-from portal.api.endpoints import current_api_user, endpoint
+from portal.api.endpoints import current_api_user, endpoint, load_json
 from portal.api.errors import error_response
 from portal.core.i18n import utc_iso
 from portal.core.pagination import paginate
@@ -131,17 +131,41 @@ def telegram_update():
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
         return error_response(401, "invalid_signature", _("The signature is not valid."))
-    update = request.get_json(silent=True)
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+    update = _telegram_update(request.get_data())
+    if update is None:
         return error_response(400, "bad_request", _("The body is not a Telegram update."))
-    message = update.get("message") or update.get("edited_message") or {}
-    chat = message.get("chat") or {}
-    text = message.get("text")
-    inbound.receive(
-        "telegram",
-        str(update["update_id"]),
-        str(chat["id"]) if chat.get("id") is not None else None,
-        text if isinstance(text, str) else None,
-    )
+    update_id, chat_id, text = update
+    inbound.receive("telegram", update_id, chat_id, text)
     db.session.commit()
     return {"ok": True}
+
+
+def _telegram_update(body: bytes) -> tuple[str, str | None, str | None] | None:
+    """The update id, chat id and text of a Telegram update (the Bot API's Update object:
+    integer ids, a message or edited_message object with a chat object); None if the body is
+    not one. Updates that are not messages (a button press, a poll) have no chat and no text."""
+    try:
+        update = load_json(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(update, dict) or not _is_telegram_id(update.get("update_id")):
+        return None
+    message = update.get("message") or update.get("edited_message") or {}
+    if not isinstance(message, dict):
+        return None
+    chat = message.get("chat") or {}
+    if not isinstance(chat, dict):
+        return None
+    chat_id, text = chat.get("id"), message.get("text")
+    if chat_id is not None and not _is_telegram_id(chat_id):
+        return None
+    return (
+        str(update["update_id"]),
+        None if chat_id is None else str(chat_id),
+        text if isinstance(text, str) else None,
+    )
+
+
+def _is_telegram_id(value) -> bool:
+    """Telegram's ids are integers of at most 52 bits; booleans are not ids."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53

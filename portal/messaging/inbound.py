@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import utcnow
-from portal.core.text_input import without_nul
+from portal.core.text_input import storable
 from portal.extensions import db
 from portal.messaging.models import InboundUpdate
 
@@ -46,7 +46,7 @@ def receive(
 ) -> InboundUpdate | None:
     """Record an update and hand it to the handlers. None if this update was already seen."""
     now = now or utcnow()
-    external_id, sender, text = (without_nul(v) for v in (external_id, sender, text))
+    external_id, sender, text = (storable(v) for v in (external_id, sender, text))
     if db.session.scalar(
         select(InboundUpdate.id).where(
             InboundUpdate.channel == channel, InboundUpdate.external_id == external_id

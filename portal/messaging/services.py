@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, or_, select, update
 from portal import queue
 from portal.core.clock import utcnow
 from portal.core.errors import ValidationError
-from portal.core.text_input import without_nul
+from portal.core.text_input import storable
 from portal.core.transactions import after_commit
 from portal.extensions import db
 from portal.messaging import channels
@@ -257,7 +257,7 @@ def record_provider_status(
 ) -> OutboundMessage | None:
     """Twilio's status callback: delivered, or failed/undelivered with an error code."""
     provider_message_id, provider_status, error = (
-        without_nul(v) for v in (provider_message_id, provider_status, error)
+        storable(v) for v in (provider_message_id, provider_status, error)
     )
     message = db.session.scalar(
         select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_message_id)

@@ -4,7 +4,7 @@ the seed's cascades and notifications are event handlers (cascades.py, notifying
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from portal.accounts.models import User
 from portal.core.clock import utcnow
 from portal.core.errors import Conflict, Duplicate, Forbidden, ValidationError
 from portal.core.i18n import is_timezone
-from portal.core.text_input import without_nul
+from portal.core.text_input import storable
 from portal.extensions import db
 from portal.onboarding import permissions
 from portal.onboarding.models import (
@@ -324,8 +324,13 @@ def trainer_loads(organisation_id) -> list[tuple[User, int]]:
 # --- sessions -----------------------------------------------------------------------------------
 
 
+# A session is planned, or recorded after the fact, within this distance of today; anything
+# further is a typing mistake (and the far edges of the calendar cannot be shown in every zone).
+SESSION_HORIZON = timedelta(days=3653)
+
+
 def _check_session_fields(
-    errors, *, starts_at, ends_at, location_type, meeting_link, physical_location, timezone
+    errors, *, starts_at, ends_at, location_type, meeting_link, physical_location, timezone, now
 ):
     if starts_at is None or starts_at.tzinfo is None:
         errors["starts_at"] = _("Enter a date and time with an offset.")
@@ -333,6 +338,9 @@ def _check_session_fields(
         errors["ends_at"] = _("Enter a date and time with an offset.")
     elif starts_at is not None and starts_at.tzinfo and ends_at <= starts_at:
         errors["ends_at"] = _("The end must be after the start.")
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if name not in errors and abs(moment - now) > SESSION_HORIZON:
+            errors[name] = _("Choose a date within ten years of today.")
     if location_type not in LOCATION_TYPES:
         errors["location_type"] = _("Choose online, onsite or hybrid.")
     if location_type in ("online", "hybrid") and not (meeting_link or "").strip():
@@ -374,6 +382,7 @@ def create_session(
     elif stage.status in DONE_STAGE and not is_makeup:
         errors["stage_id"] = _("This stage is already completed or skipped.")
     timezone = timezone or actor.timezone
+    now = now or utcnow()
     _check_session_fields(
         errors,
         starts_at=starts_at,
@@ -382,6 +391,7 @@ def create_session(
         meeting_link=meeting_link,
         physical_location=physical_location,
         timezone=timezone,
+        now=now,
     )
     contact_ids = {c.user_id for c in request.client.contacts}
     wanted = []
@@ -396,7 +406,6 @@ def create_session(
         errors["attendee_ids"] = _("Choose attendees among the client's contacts.")
     if errors:
         raise _invalid(errors)
-    now = now or utcnow()
     session = TrainingSession(
         organisation_id=request.organisation_id,
         request_id=request.id,
@@ -510,7 +519,7 @@ def save_material(
 
     if not permissions.can_run_session(actor, session):
         raise Forbidden(_("Only the assigned trainer adds materials."))
-    filename, content_type = without_nul(filename), without_nul(content_type)
+    filename, content_type = storable(filename), storable(content_type)
     errors = {}
     if material_type not in MATERIAL_TYPES:
         errors["material_type"] = _("Choose recording, slides, document or other.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -53,10 +53,18 @@ def get_entity(machine: Machine, entity_id, *, actor):
 
 
 def _day_bounds(day: date | None, tz_name: str, *, end: bool) -> datetime | None:
+    """The UTC moment a day starts in the zone (the next day's start, for an end bound). None
+    when there is nothing to bound: no day, or a day at the edge of the calendar (from
+    0001-01-01, until 9999-12-31), whose bound no clock reading can cross."""
     if day is None:
         return None
-    moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), ZoneInfo(tz_name))
-    return moment
+    try:
+        start = datetime.combine(
+            day + timedelta(days=1) if end else day, time(0), ZoneInfo(tz_name)
+        )
+        return start.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def list_history(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from portal.extensions import db
 from tests.factories import make_user
 
 
@@ -300,6 +302,46 @@ def test_api_scenario_7_hybrid(clients, world):
         ("attended", "Attended via Zoom"),
         ("absent", "Did not attend"),
     ]
+
+
+def test_api_session_times_far_from_today_are_refused_and_nothing_is_written(clients, world):
+    """Times a calendar cannot show in every zone (year 1 east of Greenwich, the last hours of
+    9999) and times decades away: 422 with the field named, no session, no invitation."""
+    from portal.messaging.models import OutboundMessage
+    from portal.onboarding.models import TrainingSession
+
+    c = clients
+    request, assignment = accepted_request(c, world)
+    body = {
+        "assignment_id": assignment["id"],
+        "stage_id": request["stages"][0]["id"],
+        "location_type": "online",
+        "meeting_link": "https://zoom.us/j/1",
+        "attendee_ids": [str(world.john.id)],
+    }
+    messages = db.session.scalar(select(func.count(OutboundMessage.id)))
+    for starts_at, ends_at, field in (
+        ("0001-01-01T00:00:00+14:00", "2030-02-20T12:00:00+01:00", "starts_at"),
+        ("9999-12-31T22:00:00Z", "9999-12-31T23:00:00Z", "starts_at"),
+        ("2030-02-20T10:00:00+01:00", "9999-12-31T23:59:59Z", "ends_at"),
+        ("2061-03-01T10:00:00Z", "2061-03-01T12:00:00Z", "starts_at"),
+    ):
+        answer = c["tom"].post(
+            "/training-sessions",
+            json={**body, "starts_at": starts_at, "ends_at": ends_at, "timezone": "Asia/Tokyo"},
+        )
+        assert answer.status_code == 422, starts_at
+        assert field in answer.get_json()["error"]["details"], starts_at
+    assert db.session.scalar(select(func.count(TrainingSession.id))) == 0
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == messages
+    session = create_session(c, world, request, assignment)
+    moved = c["tom"].post(
+        f"/training-sessions/{session['id']}/reschedule",
+        json={"starts_at": "9999-12-31T22:00:00Z", "ends_at": "9999-12-31T23:00:00Z"},
+    )
+    assert moved.status_code == 422
+    assert c["tom"].get(f"/training-sessions/{session['id']}").get_json()["status"] == "scheduled"
+    assert c["sophia"].get("/training-sessions").status_code == 200
 
 
 def test_api_scenario_8_queue_order_and_priority_rules(clients, world):

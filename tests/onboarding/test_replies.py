@@ -91,3 +91,43 @@ def test_nul_character_in_an_update_is_dropped_not_a_server_error(world, telegra
     assert response.status_code == 200
     row = db.session.scalar(select(InboundUpdate).where(InboundUpdate.external_id == "8"))
     assert row.text == "yes"
+
+
+def test_malformed_updates_are_refused_not_a_server_error(world, telegram_webhook, client):
+    """What the Bot API never sends (a message that is not an object, a chat that is not one,
+    ids that are not integers, JSON nested without end) is a 400, and nothing is recorded."""
+    from portal.messaging.models import InboundUpdate
+
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    bodies = [
+        {"update_id": 11, "message": "hi"},
+        {"update_id": 12, "edited_message": [1]},
+        {"update_id": 13, "message": {"chat": "x", "text": "yes"}},
+        {"update_id": 14, "message": {"chat": {"id": "1" * 200}, "text": "yes"}},
+        {"update_id": 15, "message": {"chat": {"id": True}, "text": "yes"}},
+        {"update_id": 10**200, "message": {"chat": {"id": 1}, "text": "yes"}},
+        {"update_id": "16"},
+    ]
+    for body in bodies:
+        response = client.post("/api/v1/webhooks/telegram", json=body, headers=headers)
+        assert response.status_code == 400, body
+    for raw in ("[" * 100_000, '{"update_id": 17, "message": {"chat": {"id": NaN}}}'):
+        response = client.post("/api/v1/webhooks/telegram", data=raw, headers=headers)
+        assert response.status_code == 400, raw[:40]
+    assert db.session.scalar(select(InboundUpdate.id)) is None
+
+
+def test_unpaired_surrogates_in_an_update_are_replaced_not_a_server_error(
+    world, telegram_webhook, client
+):
+    from portal.messaging.models import InboundUpdate
+
+    raw = '{"update_id": 18, "message": {"chat": {"id": 999}, "text": "ye\\ud800s"}}'
+    response = client.post(
+        "/api/v1/webhooks/telegram",
+        data=raw,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    row = db.session.scalar(select(InboundUpdate).where(InboundUpdate.external_id == "18"))
+    assert row.text == "ye\ufffds"

@@ -66,6 +66,47 @@ def test_refusals_403_409_404_422(api, users, org, other_org, make_widget):
     assert history["total_count"] == 0
 
 
+def test_context_data_that_cannot_be_stored_is_refused_and_nothing_is_written(
+    api, users, org, make_widget
+):
+    """JSON the standard does not allow (NaN, Infinity, numbers beyond a float), nesting deeper
+    than any context needs, and text with an unpaired surrogate: 400 or 422, translated, and
+    the item keeps its status."""
+    widget = make_widget(org)
+    trainer = api(users["trainer"])
+    path = f"/widgets/{widget.id}/status"
+    deep = '{"n": ' + "[" * 40 + "]" * 40 + "}"
+    for context, code in (
+        ("NaN", 400),
+        ("Infinity", 400),
+        ("1e400", 400),
+        (deep, 400),
+        ('{"note": "a\\ud800b"}', 422),
+        ('{"\\udc00": 1}', 422),
+    ):
+        raw = '{"new_status": "active", "context_data": {"x": ' + context + "}}"
+        answer = trainer.put(
+            path,
+            data=raw,
+            headers={"Content-Type": "application/json", "Accept-Language": "fr"},
+        )
+        assert answer.status_code == code, context
+        assert answer.get_json()["error"]["message"], context
+    refused = trainer.put(
+        path,
+        data='{"new_status": "active", "context_data": {"note": "a\\ud800b"}}',
+        headers={"Content-Type": "application/json", "Accept-Language": "fr"},
+    ).get_json()
+    assert refused["error"]["details"] == {
+        "context_data.note": "Le texte ne peut pas contenir le caractère NUL ni un demi-codet "
+        "d’indirection isolé."
+    }
+    history = api(users["admin"]).get(f"/widgets/{widget.id}/status-history").get_json()
+    assert history["total_count"] == 0
+    fine = trainer.put(path, json={"new_status": "active", "context_data": {"n": [[[1.5]]]}})
+    assert fine.status_code == 200
+
+
 def test_history_filters_by_date_and_limit(api, users, org, make_widget):
     from datetime import UTC, datetime
 
@@ -90,6 +131,32 @@ def test_history_filters_by_date_and_limit(api, users, org, make_widget):
     assert one["total_count"] == 2 and len(one["status_changes"]) == 1
     bad = client.get(f"/widgets/{widget.id}/status-history?date_from=yesterday")
     assert bad.status_code == 422
+
+
+def test_history_dates_at_the_edges_of_the_calendar_bound_nothing(
+    api, login_as, users, org, make_widget
+):
+    """The day after 9999-12-31 and the UTC start of 0001-01-01 east of Greenwich do not exist:
+    such bounds leave every change in, in the API and in the admin feed."""
+    from portal.extensions import db
+    from portal.workflow.engine import transition
+
+    widget = make_widget(org)
+    transition(widget, "active", actor=users["trainer"])
+    db.session.commit()
+    client = api(users["admin"])  # Europe/Paris: 0001-01-01 00:00 there is still year 0 in UTC
+    for query in (
+        "date_to=9999-12-31",
+        "date_from=0001-01-01",
+        "date_from=0001-01-01&date_to=9999-12-31",
+    ):
+        answer = client.get(f"/widgets/{widget.id}/status-history?{query}")
+        assert answer.status_code == 200, query
+        assert answer.get_json()["total_count"] == 1, query
+    admin = login_as("admin")
+    feed = admin.get("/admin/changes?date_from=0001-01-01&date_to=9999-12-31")
+    assert feed.status_code == 200
+    assert f"/admin/history/widget/{widget.id}" in feed.get_data(as_text=True)
 
 
 def test_admin_pages_show_diagram_history_and_feed(login_as, users, org, make_widget):
