@@ -151,10 +151,10 @@ def _parse_body(model: type[BaseModel]):
         return None, error_response(415)
     try:
         data = load_json(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None, error_response(400, "bad_request", _("The body is not valid JSON."))
     except JsonTooDeep:
         return None, error_response(400, "bad_request", _("The body is nested too deeply."))
+    except (ValueError, UnicodeDecodeError):
+        return None, error_response(400, "bad_request", _("The body is not valid JSON."))
     refused = unstorable_locations(data)
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", _("The body must be a JSON object."))

@@ -92,6 +92,10 @@ def test_context_data_that_cannot_be_stored_is_refused_and_nothing_is_written(
         )
         assert answer.status_code == code, context
         assert answer.get_json()["error"]["message"], context
+        if context == deep:
+            assert answer.get_json()["error"]["message"] == (
+                "Le corps de la requête est trop profondément imbriqué."
+            )
     refused = trainer.put(
         path,
         data='{"new_status": "active", "context_data": {"note": "a\\ud800b"}}',
