@@ -15,7 +15,7 @@ from portal.accounts.models import User
 from portal.core.clock import utcnow
 from portal.core.errors import Conflict, Duplicate, Forbidden, ValidationError
 from portal.core.i18n import is_timezone
-from portal.core.text_input import storable
+from portal.core.text_input import NUL, nul_refused_message, storable
 from portal.extensions import db
 from portal.onboarding import permissions
 from portal.onboarding.models import (
@@ -515,16 +515,32 @@ def save_material(
     now=None,
 ):
     """Keep an uploaded file (recording, slides…) with the session."""
-    from portal.onboarding.models import MATERIAL_TYPES, SessionMaterial
+    from portal.onboarding.models import (
+        MATERIAL_CONTENT_TYPE_LENGTH,
+        MATERIAL_DESCRIPTION_LENGTH,
+        MATERIAL_TYPES,
+        SessionMaterial,
+    )
 
     if not permissions.can_run_session(actor, session):
         raise Forbidden(_("Only the assigned trainer adds materials."))
+    # The browser names the file and its type: cleaned, never refused. A type longer than any
+    # real one is no type at all.
     filename, content_type = storable(filename), storable(content_type)
+    if not content_type or len(content_type) > MATERIAL_CONTENT_TYPE_LENGTH:
+        content_type = "application/octet-stream"
+    description = (description or "").strip() or None
     errors = {}
     if material_type not in MATERIAL_TYPES:
         errors["material_type"] = _("Choose recording, slides, document or other.")
     if not filename or not data:
         errors["file"] = _("Choose a file.")
+    if description and NUL in description:
+        errors["description"] = nul_refused_message()
+    elif description and len(description) > MATERIAL_DESCRIPTION_LENGTH:
+        errors["description"] = _(
+            "Too long (at most %(n)s characters).", n=MATERIAL_DESCRIPTION_LENGTH
+        )
     if errors:
         raise _invalid(errors)
     key = uuid.uuid4().hex
@@ -533,9 +549,9 @@ def save_material(
         organisation_id=session.organisation_id,
         session_id=session.id,
         material_type=material_type,
-        description=(description or "").strip() or None,
+        description=description,
         filename=filename[-255:],
-        content_type=content_type or "application/octet-stream",
+        content_type=content_type,
         size=len(data),
         storage_key=key,
         uploaded_by_id=actor.id,

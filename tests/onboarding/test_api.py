@@ -460,3 +460,40 @@ def test_api_material_upload(clients, world):
         content_type="multipart/form-data",
     )
     assert odd_name.status_code == 201 and odd_name.get_json()["filename"] == "deck.pdf"
+
+
+def test_api_material_upload_with_text_no_column_holds(app, clients, world):
+    """A description too long or holding NUL is a 422 and keeps no file; a content type longer
+    than any real one is stored as application/octet-stream (PostgreSQL enforces every length)."""
+    import io
+    from pathlib import Path
+
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment)
+    uploads = Path(app.config.get("UPLOAD_DIR") or Path(app.config["INSTANCE_DIR"]) / "uploads")
+    uploads.mkdir(parents=True, exist_ok=True)
+    kept = set(uploads.iterdir())
+
+    def upload(description=None, content_type="text/plain"):
+        data = {"material_type": "other", "file": (io.BytesIO(b"abc"), "a.txt", content_type)}
+        if description is not None:
+            data["description"] = description
+        return c["tom"].client.post(
+            f"/api/v1/training-sessions/{session['id']}/materials",
+            data=data,
+            headers={"Authorization": f"Bearer {c['tom'].token}", "Accept-Language": "fr"},
+            content_type="multipart/form-data",
+        )
+
+    too_long = upload("x" * 301)
+    assert too_long.status_code == 422
+    assert too_long.get_json()["error"]["details"]["description"] == (
+        "Trop long (300 caractères au maximum)."
+    )
+    assert upload("a\x00b").status_code == 422
+    assert set(uploads.iterdir()) == kept
+    assert upload("x" * 300).status_code == 201
+    odd_type = upload(content_type="x" * 101)
+    assert odd_type.status_code == 201
+    assert odd_type.get_json()["content_type"] == "application/octet-stream"
