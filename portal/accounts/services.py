@@ -56,7 +56,17 @@ def create_organisation(name: str, *, slug: str | None = None) -> Organisation:
     return organisation
 
 
-def _check_profile_values(errors: dict, *, locale=None, timezone=None, role=None, name=None):
+def check_profile_values(
+    errors: dict,
+    *,
+    locale=None,
+    timezone=None,
+    role=None,
+    name=None,
+    telegram_chat_id=None,
+    phone=None,
+):
+    """Add to `errors` what is wrong with these values of a person (None: not given)."""
     if locale is not None and locale not in current_app.config["LOCALES"]:
         errors["locale"] = _("Choose English, French or Turkish.")
     if timezone is not None and not is_timezone(timezone):
@@ -65,6 +75,10 @@ def _check_profile_values(errors: dict, *, locale=None, timezone=None, role=None
         errors["role"] = _("Choose a role from the list.")
     if name is not None and not name.strip():
         errors["name"] = _("Required.")
+    for field, value in (("name", name), ("telegram_chat_id", telegram_chat_id), ("phone", phone)):
+        limit = User.__table__.c[field].type.length
+        if value and field not in errors and len(value.strip()) > limit:
+            errors[field] = _("Too long (at most %(n)s characters).", n=limit)
 
 
 def _check_password(errors: dict, password: str | None, field: str = "password"):
@@ -101,7 +115,15 @@ def create_user(
         email = normalise_email(email)
     except ValidationError as exc:
         errors.update(exc.details)
-    _check_profile_values(errors, locale=locale, timezone=timezone, role=role, name=name or "")
+    check_profile_values(
+        errors,
+        locale=locale,
+        timezone=timezone,
+        role=role,
+        name=name or "",
+        telegram_chat_id=telegram_chat_id,
+        phone=phone,
+    )
     _check_password(errors, password)
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
@@ -170,6 +192,10 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     return user
 
 
+def _text_or_none(value) -> str | None:
+    return None if value is None else str(value)
+
+
 def update_profile(user: User, **changes) -> User:
     """Change one's own name, language, timezone, Telegram chat id or phone."""
     allowed = {"name", "locale", "timezone", "telegram_chat_id", "phone"}
@@ -179,11 +205,13 @@ def update_profile(user: User, **changes) -> User:
         for key in ("name", "locale", "timezone")
         if key in changes and changes[key] is None  # these can be changed, not emptied
     }
-    _check_profile_values(
+    check_profile_values(
         errors,
         locale=changes.get("locale"),
         timezone=changes.get("timezone"),
         name=changes.get("name"),
+        telegram_chat_id=_text_or_none(changes.get("telegram_chat_id")),
+        phone=_text_or_none(changes.get("phone")),
     )
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
@@ -224,7 +252,7 @@ def _check_admin_change(user: User, actor: User) -> None:
 def change_role(user: User, role: str, *, actor: User) -> User:
     _check_admin_change(user, actor)
     errors: dict = {}
-    _check_profile_values(errors, role=role)
+    check_profile_values(errors, role=role)
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
     if user.role == "admin" and role != "admin" and _active_admins(user.organisation_id) <= 1:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.errors import DomainError
-from portal.core.htmx import render
+from portal.core.htmx import is_htmx, render
 from portal.core.navigation import registry
 from portal.core.pagination import paginate, parse_window
 from portal.core.permissions import roles_required
@@ -84,6 +85,9 @@ def retry(message_id):
     except DomainError as exc:
         db.session.rollback()
         error = exc.message
+    if not is_htmx():  # the button without HTMX: back to the list, with the outcome
+        flash(error or _("The message is queued again."), "error" if error else "success")
+        return redirect(url_for("messaging.messages"))
     return render(
         "messaging/messages.html",
         block="message_row",

@@ -91,6 +91,12 @@ def add_contact(
     locale: str | None = None,
     timezone: str | None = None,
 ) -> ClientContact:
+    errors: dict = {}
+    accounts.check_profile_values(errors, telegram_chat_id=telegram_chat_id, phone=phone)
+    if name and name.strip():
+        accounts.check_profile_values(errors, name=name)
+    if errors:
+        raise _invalid(errors)
     normalised = accounts.normalise_email(email)
     user = db.session.scalar(select(User).where(User.email == normalised))
     if user is not None and user.organisation_id != client.organisation_id:
@@ -144,9 +150,15 @@ def create_program(
     orders = [s.get("order") for s in stages or []]
     if len(set(orders)) != len(orders):
         errors["stages"] = _("Each stage needs its own order number.")
+    stage_name_limit = ProgramStage.__table__.c.name.type.length
     for index, stage in enumerate(stages or []):
-        if not str(stage.get("name") or "").strip():
+        stage_name = str(stage.get("name") or "").strip()
+        if not stage_name:
             errors[f"stages.{index}.name"] = _("Required.")
+        elif len(stage_name) > stage_name_limit:
+            errors[f"stages.{index}.name"] = _(
+                "Too long (at most %(n)s characters).", n=stage_name_limit
+            )
     if errors:
         raise _invalid(errors)
     if db.session.scalar(

@@ -266,6 +266,21 @@ def _uuid(value):
     return uuid.UUID(str(value))
 
 
+def _form_times(form) -> tuple | None:
+    """The form's day with its start and end clock times in the trainer's timezone, as UTC;
+    None, with the error on the form, when the day or a time cannot be one."""
+    try:
+        return (
+            local_to_utc(form.day.data, form.start.data, current_user.timezone),
+            local_to_utc(form.day.data, form.end.data, current_user.timezone),
+        )
+    except OverflowError:  # the first or last day of the calendar, shifted out of it
+        form.day.errors = [_("Choose a date within ten years of today.")]
+    except ValueError:
+        form.start.errors = [_("This time does not exist in your timezone (clock change).")]
+    return None
+
+
 @bp.route("/requests/<request_id>/sessions", methods=["POST"])
 @roles_required("trainer")
 def create_session(request_id):
@@ -274,12 +289,9 @@ def create_session(request_id):
         abort(403)
     form = _session_form(req, SessionForm())
     if form.validate_on_submit():
-        try:
-            starts_at = local_to_utc(form.day.data, form.start.data, current_user.timezone)
-            ends_at = local_to_utc(form.day.data, form.end.data, current_user.timezone)
-        except ValueError:
-            form.start.errors = [_("This time does not exist in your timezone (clock change).")]
-        else:
+        times = _form_times(form)
+        if times is not None:
+            starts_at, ends_at = times
             stage = next((s for s in req.stages if str(s.id) == form.stage_id.data), None)
             try:
                 services.create_session(
@@ -340,19 +352,16 @@ def session_detail(session_id):
 def reschedule(session_id):
     session = _or_404(queries.get_session, session_id, current_user)
     form = RescheduleForm()
-    if form.validate_on_submit():
+    times = _form_times(form) if form.validate_on_submit() else None
+    if times is not None:
         try:
-            starts_at = local_to_utc(form.day.data, form.start.data, current_user.timezone)
-            ends_at = local_to_utc(form.day.data, form.end.data, current_user.timezone)
             new = services.reschedule_session(
                 session,
-                starts_at=starts_at,
-                ends_at=ends_at,
+                starts_at=times[0],
+                ends_at=times[1],
                 reason=form.reason.data,
                 actor=current_user,
             )
-        except ValueError:
-            form.start.errors = [_("This time does not exist in your timezone (clock change).")]
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, ValidationError(exc.message, details=exc.details))
@@ -510,7 +519,7 @@ def create_program():
             )
         except DomainError as exc:
             db.session.rollback()
-            form.form_errors.append(exc.message)
+            apply_errors(form, ValidationError(exc.message, details=exc.details))
         else:
             db.session.commit()
             flash(_("The program is created."), "success")

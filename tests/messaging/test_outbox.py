@@ -280,3 +280,16 @@ def test_messages_api_filters(api, users, telegram, run_jobs):
     assert client.get("/messages?status=pending").get_json()["total_count"] == 0
     assert client.get("/messages?channel=pigeon").status_code == 422
     assert api(users["trainer"]).get("/messages").status_code == 403
+
+
+def test_retry_without_htmx_goes_back_to_the_list(users, telegram, run_jobs, login_as):
+    message = _notify_message(users["learner"])  # no chat id: fails
+    db.session.commit()
+    run_jobs()
+    admin = login_as("admin")
+    plain = admin.post_form(f"/admin/messages/{message.id}/retry")
+    assert plain.status_code == 302 and plain.headers["Location"].endswith("/admin/messages")
+    assert db.session.get(OutboundMessage, message.id).status == "pending"
+    again = admin.post_form(f"/admin/messages/{message.id}/retry")
+    assert again.status_code == 302
+    assert "Cannot change from" in admin.get("/admin/messages").get_data(as_text=True)

@@ -229,3 +229,52 @@ def test_contacts_lines_carry_language_and_timezone(app, world):
         "55",
         "+905550000000",
     )
+
+
+def test_days_at_the_edges_of_the_calendar_are_form_errors(app, world):
+    """Year 1 east of Greenwich and the last hours of 9999 west of it have no UTC time: the
+    form comes back with the day refused, for a new session and for a move."""
+    request, _assignment = world.accepted()
+    world.tom.timezone = "Asia/Kolkata"
+    db.session.commit()
+    tom = login(app.test_client(), world.tom)
+    fields = {
+        "stage_id": str(request.stages[0].id),
+        "start": "00:00",
+        "end": "00:30",
+        "location_type": "online",
+        "meeting_link": "https://x.example",
+        "attendee_ids": [str(world.john.id)],
+    }
+    for day in ("0001-01-01", "2061-01-01"):
+        response = tom.post_form(
+            f"/onboarding/requests/{request.id}/sessions", {**fields, "day": day}, htmx=True
+        )
+        assert response.status_code == 422, day
+        assert "Choose a date within ten years of today." in response.get_data(as_text=True)
+    assert not request.sessions
+
+
+def test_contact_and_stage_lines_longer_than_their_columns_are_form_errors(app, world):
+    sophia = login(app.test_client(), world.sophia)
+    for contacts in (
+        "N" * 201 + "; long-name@xyz.example",
+        "Deniz; long-chat@xyz.example; " + "1" * 65,
+        "Deniz; long-phone@xyz.example; ; " + "2" * 33,
+    ):
+        added = sophia.post_form("/onboarding/clients", {"name": "Long Corp", "contacts": contacts})
+        assert added.status_code == 422, contacts
+        assert "Too long" in added.get_data(as_text=True), contacts
+    added = sophia.post_form(
+        "/onboarding/clients", {"name": "Short Corp", "contacts": "Ex; ex@xyz.example"}
+    )
+    assert added.status_code == 302
+    again = sophia.post_form(
+        "/onboarding/clients",
+        {"name": "Other Corp", "contacts": "Ex; ex@xyz.example; " + "5" * 65},
+    )
+    assert again.status_code == 422
+    admin = login(app.test_client(), world.admin)
+    made = admin.post_form("/onboarding/programs", {"name": "Long", "stages": "s" * 201})
+    assert made.status_code == 422
+    assert "Too long (at most 200 characters)." in made.get_data(as_text=True)
