@@ -56,6 +56,11 @@ def create_organisation(name: str, *, slug: str | None = None) -> Organisation:
     return organisation
 
 
+def optional_text(value) -> str | None:
+    """An optional detail as it is stored: trimmed text, or None when there is none."""
+    return None if value is None else (str(value).strip() or None)
+
+
 def check_profile_values(
     errors: dict,
     *,
@@ -77,7 +82,7 @@ def check_profile_values(
         errors["name"] = _("Required.")
     for field, value in (("name", name), ("telegram_chat_id", telegram_chat_id), ("phone", phone)):
         limit = User.__table__.c[field].type.length
-        if value and field not in errors and len(value.strip()) > limit:
+        if value and field not in errors and len(str(value).strip()) > limit:
             errors[field] = _("Too long (at most %(n)s characters).", n=limit)
 
 
@@ -110,6 +115,7 @@ def create_user(
     ):
         raise Forbidden(_("Only administrators can create users."))
     timezone = timezone or current_app.config["DEFAULT_TIMEZONE"]
+    telegram_chat_id, phone = optional_text(telegram_chat_id), optional_text(phone)
     errors: dict = {}
     try:
         email = normalise_email(email)
@@ -140,8 +146,8 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         locale=locale,
         timezone=timezone,
-        telegram_chat_id=(telegram_chat_id or None),
-        phone=(phone or None),
+        telegram_chat_id=telegram_chat_id,
+        phone=phone,
     )
     db.session.add(user)
     db.session.flush()
@@ -192,10 +198,6 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     return user
 
 
-def _text_or_none(value) -> str | None:
-    return None if value is None else str(value)
-
-
 def update_profile(user: User, **changes) -> User:
     """Change one's own name, language, timezone, Telegram chat id or phone."""
     allowed = {"name", "locale", "timezone", "telegram_chat_id", "phone"}
@@ -210,14 +212,14 @@ def update_profile(user: User, **changes) -> User:
         locale=changes.get("locale"),
         timezone=changes.get("timezone"),
         name=changes.get("name"),
-        telegram_chat_id=_text_or_none(changes.get("telegram_chat_id")),
-        phone=_text_or_none(changes.get("phone")),
+        telegram_chat_id=optional_text(changes.get("telegram_chat_id")),
+        phone=optional_text(changes.get("phone")),
     )
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
     for key, value in changes.items():
         if key in {"telegram_chat_id", "phone"}:
-            value = (str(value).strip() or None) if value is not None else None
+            value = optional_text(value)
         elif key == "name":
             value = value.strip()
         setattr(user, key, value)

@@ -50,6 +50,8 @@ def commands(app: Flask) -> click.Command:
         configure(app)
         from flask_migrate.cli import db as group
 
-        group.main(args=list(arguments), prog_name="flask db", standalone_mode=False)
+        code = group.main(args=list(arguments), prog_name="flask db", standalone_mode=False)
+        if isinstance(code, int) and code:  # a subcommand that ended with ctx.exit(code)
+            raise SystemExit(code)
 
     return run

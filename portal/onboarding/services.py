@@ -91,13 +91,16 @@ def add_contact(
     locale: str | None = None,
     timezone: str | None = None,
 ) -> ClientContact:
+    telegram_chat_id = accounts.optional_text(telegram_chat_id)
+    phone = accounts.optional_text(phone)
     errors: dict = {}
+    try:
+        normalised = accounts.normalise_email(email)
+    except ValidationError as exc:
+        errors.update(exc.details)
     accounts.check_profile_values(errors, telegram_chat_id=telegram_chat_id, phone=phone)
-    if name and name.strip():
-        accounts.check_profile_values(errors, name=name)
-    if errors:
+    if errors:  # a new person's name is checked where the person is created
         raise _invalid(errors)
-    normalised = accounts.normalise_email(email)
     user = db.session.scalar(select(User).where(User.email == normalised))
     if user is not None and user.organisation_id != client.organisation_id:
         raise _invalid({"email": _("This email belongs to another organisation.")})

@@ -253,6 +253,23 @@ def test_days_at_the_edges_of_the_calendar_are_form_errors(app, world):
         assert response.status_code == 422, day
         assert "Choose a date within ten years of today." in response.get_data(as_text=True)
     assert not request.sessions
+    world.tom.timezone = "America/Adak"  # UTC−10: 9999-12-31 23:00 there is year 10000 in UTC
+    db.session.commit()
+    late = {**fields, "day": "9999-12-31", "start": "23:00", "end": "23:30"}
+    response = tom.post_form(f"/onboarding/requests/{request.id}/sessions", late, htmx=True)
+    assert response.status_code == 422
+    assert "Choose a date within ten years of today." in response.get_data(as_text=True)
+    session = world.session(request)
+    db.session.commit()
+    moved = tom.post_form(
+        f"/onboarding/sessions/{session.id}/reschedule",
+        {"day": "9999-12-31", "start": "23:00", "end": "23:30", "reason": ""},
+        htmx=True,
+    )
+    assert moved.status_code == 422
+    assert "Choose a date within ten years of today." in moved.get_data(as_text=True)
+    db.session.refresh(session)
+    assert session.status == "scheduled"
 
 
 def test_contact_and_stage_lines_longer_than_their_columns_are_form_errors(app, world):

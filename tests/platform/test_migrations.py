@@ -61,3 +61,5 @@ def test_the_flask_db_commands_are_still_there(app):
     for command in ("upgrade", "downgrade", "migrate", "heads"):
         assert command in listed.output
     assert runner.invoke(args=["db", "current"]).exit_code == 0
+    assert runner.invoke(args=["db", "nosuch"]).exit_code == 2  # click's usage error
+    assert runner.invoke(args=["db", "downgrade", "zzzz"]).exit_code == 1  # Alembic's failure

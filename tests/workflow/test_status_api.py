@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import make_user
 
 
@@ -109,6 +111,17 @@ def test_context_data_that_cannot_be_stored_is_refused_and_nothing_is_written(
     assert history["total_count"] == 0
     fine = trainer.put(path, json={"new_status": "active", "context_data": {"n": [[[1.5]]]}})
     assert fine.status_code == 200
+
+
+def test_json_bodies_may_nest_32_levels_and_no_more():
+    from portal.api.endpoints import MAX_JSON_DEPTH, JsonTooDeep, load_json
+
+    assert MAX_JSON_DEPTH == 32
+    assert load_json("[" * 32 + "]" * 32) is not None
+    assert load_json('{"a": ' * 32 + "1" + "}" * 32) is not None
+    for deep in ("[" * 33 + "]" * 33, '{"a": ' * 33 + "1" + "}" * 33, "[" * 100_000):
+        with pytest.raises(JsonTooDeep):
+            load_json(deep)
 
 
 def test_history_filters_by_date_and_limit(api, users, org, make_widget):
