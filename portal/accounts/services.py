@@ -18,6 +18,7 @@ from portal.core.clock import utcnow
 from portal.core.errors import Duplicate, Forbidden, NotFound, ValidationError
 from portal.core.i18n import is_timezone
 from portal.core.permissions import ROLES
+from portal.core.text_input import too_long
 from portal.extensions import db
 
 TOKEN_PREFIX = "pcs_"
@@ -81,9 +82,9 @@ def check_profile_values(
     if name is not None and not name.strip():
         errors["name"] = _("Required.")
     for field, value in (("name", name), ("telegram_chat_id", telegram_chat_id), ("phone", phone)):
-        limit = User.__table__.c[field].type.length
-        if value and field not in errors and len(str(value).strip()) > limit:
-            errors[field] = _("Too long (at most %(n)s characters).", n=limit)
+        error = too_long(optional_text(value), User.__table__.c[field])
+        if error and field not in errors:
+            errors[field] = error
 
 
 def _check_password(errors: dict, password: str | None, field: str = "password"):

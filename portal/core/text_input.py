@@ -1,6 +1,6 @@
-"""Text no database column can hold, refused where input comes in: the NUL character, and
-in JSON (whose \\uXXXX escapes can name half of a pair) an unpaired surrogate, which has no
-UTF-8 form."""
+"""Text a database column cannot hold, refused where input comes in: more characters than the
+column's length, the NUL character, and (only JSON can carry one, as an escape such as
+"\\ud800") one half of a surrogate pair on its own, which has no UTF-8 form."""
 
 from __future__ import annotations
 
@@ -15,6 +15,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def nul_refused_message() -> str:
     return _("Text cannot contain the NUL character.")
+
+
+def too_long(text: str | None, column) -> str | None:
+    """The error for `text` when it is longer than `column` (a table column with a length)
+    can hold; None when it fits."""
+    limit = column.type.length
+    if text and len(text) > limit:
+        return _("Too long (at most %(n)s characters).", n=limit)
+    return None
 
 
 def unstorable_message() -> str:

@@ -28,8 +28,6 @@ PRIORITIES = ("urgent", "high", "medium", "low")
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}  # urgent sorts first
 LOCATION_TYPES = ("online", "onsite", "hybrid")
 MATERIAL_TYPES = ("recording", "slides", "document", "other")
-MATERIAL_DESCRIPTION_LENGTH = 300
-MATERIAL_CONTENT_TYPE_LENGTH = 100
 
 
 class Client(db.Model):
@@ -274,9 +272,9 @@ class SessionMaterial(db.Model):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("training_sessions.id"), index=True)
     material_type: Mapped[str] = mapped_column(String(20))
-    description: Mapped[str | None] = mapped_column(String(MATERIAL_DESCRIPTION_LENGTH))
+    description: Mapped[str | None] = mapped_column(String(300))
     filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(MATERIAL_CONTENT_TYPE_LENGTH))
+    content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(100), unique=True)
     uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

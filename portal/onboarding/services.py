@@ -15,7 +15,7 @@ from portal.accounts.models import User
 from portal.core.clock import utcnow
 from portal.core.errors import Conflict, Duplicate, Forbidden, ValidationError
 from portal.core.i18n import is_timezone
-from portal.core.text_input import NUL, nul_refused_message, storable
+from portal.core.text_input import NUL, nul_refused_message, storable, too_long
 from portal.extensions import db
 from portal.onboarding import permissions
 from portal.onboarding.models import (
@@ -153,15 +153,11 @@ def create_program(
     orders = [s.get("order") for s in stages or []]
     if len(set(orders)) != len(orders):
         errors["stages"] = _("Each stage needs its own order number.")
-    stage_name_limit = ProgramStage.__table__.c.name.type.length
     for index, stage in enumerate(stages or []):
         stage_name = str(stage.get("name") or "").strip()
-        if not stage_name:
-            errors[f"stages.{index}.name"] = _("Required.")
-        elif len(stage_name) > stage_name_limit:
-            errors[f"stages.{index}.name"] = _(
-                "Too long (at most %(n)s characters).", n=stage_name_limit
-            )
+        error = too_long(stage_name, ProgramStage.__table__.c.name)
+        if not stage_name or error:
+            errors[f"stages.{index}.name"] = error or _("Required.")
     if errors:
         raise _invalid(errors)
     if db.session.scalar(
@@ -530,19 +526,15 @@ def save_material(
     now=None,
 ):
     """Keep an uploaded file (recording, slides…) with the session."""
-    from portal.onboarding.models import (
-        MATERIAL_CONTENT_TYPE_LENGTH,
-        MATERIAL_DESCRIPTION_LENGTH,
-        MATERIAL_TYPES,
-        SessionMaterial,
-    )
+    from portal.onboarding.models import MATERIAL_TYPES, SessionMaterial
 
     if not permissions.can_run_session(actor, session):
         raise Forbidden(_("Only the assigned trainer adds materials."))
     # The browser names the file and its type: cleaned, never refused. A type longer than any
     # real one is no type at all.
     filename, content_type = storable(filename), storable(content_type)
-    if not content_type or len(content_type) > MATERIAL_CONTENT_TYPE_LENGTH:
+    columns = SessionMaterial.__table__.c
+    if not content_type or too_long(content_type, columns.content_type):
         content_type = "application/octet-stream"
     description = (description or "").strip() or None
     errors = {}
@@ -552,10 +544,8 @@ def save_material(
         errors["file"] = _("Choose a file.")
     if description and NUL in description:
         errors["description"] = nul_refused_message()
-    elif description and len(description) > MATERIAL_DESCRIPTION_LENGTH:
-        errors["description"] = _(
-            "Too long (at most %(n)s characters).", n=MATERIAL_DESCRIPTION_LENGTH
-        )
+    elif error := too_long(description, columns.description):
+        errors["description"] = error
     if errors:
         raise _invalid(errors)
     key = uuid.uuid4().hex
