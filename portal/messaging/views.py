@@ -4,8 +4,9 @@ development mailbox (what would have been sent when no SMTP, Telegram or Twilio 
 from __future__ import annotations
 
 import base64
+import io
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -50,15 +51,33 @@ def _message(message_id):
         abort(404)
 
 
+def _list_args() -> dict:
+    """The message list's filters and page from the query string, the unknown or invalid ones
+    dropped: the Retry button carries them back to the list it was pressed on."""
+    args = request.args
+    kept = {
+        "status": args.get("status") if args.get("status") in STATUSES else None,
+        "channel": args.get("channel") if args.get("channel") in CHANNELS else None,
+    }
+    try:
+        limit, offset = parse_window(args.get("limit"), args.get("offset"))
+    except DomainError:
+        pass
+    else:
+        kept.update(limit=limit if args.get("limit") else None, offset=offset or None)
+    return {name: value for name, value in kept.items() if value is not None}
+
+
 @bp.route("/messages")
 @roles_required("admin")
 def messages():
-    status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    channel = request.args.get("channel") if request.args.get("channel") in CHANNELS else None
+    kept = _list_args()
     limit, offset = _window()
     page = paginate(
         queries.list_messages(
-            organisation_id=current_user.organisation_id, status=status, channel=channel
+            organisation_id=current_user.organisation_id,
+            status=kept.get("status"),
+            channel=kept.get("channel"),
         ),
         limit,
         offset,
@@ -67,10 +86,11 @@ def messages():
         "messaging/messages.html",
         block="message_rows",
         page=page,
-        status_filter=status,
-        channel_filter=channel,
+        status_filter=kept.get("status"),
+        channel_filter=kept.get("channel"),
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
+        list_args=kept,
     )
 
 
@@ -87,7 +107,7 @@ def retry(message_id):
         error = exc.message
     if not is_htmx():  # the button without HTMX: back to the list, with the outcome
         flash(error or _("The message is queued again."), "error" if error else "success")
-        return redirect(url_for("messaging.messages"))
+        return redirect(url_for("messaging.messages", **_list_args()))
     return render(
         "messaging/messages.html",
         block="message_row",
@@ -96,6 +116,7 @@ def retry(message_id):
         row_error=error,
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
+        list_args=_list_args(),
     )
 
 
@@ -129,10 +150,12 @@ def attachment(message_id, index):
     if not 0 <= index < len(attachments):
         abort(404)
     item = attachments[index]
-    response = make_response(base64.b64decode(item["data"]))
-    response.headers["Content-Type"] = item["content_type"]
-    response.headers["Content-Disposition"] = f'attachment; filename="{item["filename"]}"'
-    return response
+    return send_file(  # quotes and non-ASCII file names are encoded for the header
+        io.BytesIO(base64.b64decode(item["data"])),
+        mimetype=item["content_type"],
+        as_attachment=True,
+        download_name=item["filename"],
+    )
 
 
 registry.add_nav(_l("Messages"), "messaging.messages", ("admin",), 82)

@@ -239,6 +239,30 @@ def test_unconfigured_channel_keeps_the_message_in_the_mailbox(users, run_jobs, 
     assert "See you on Friday." in page
 
 
+def test_mailbox_attachments_download_under_their_own_names(users, run_jobs, login_as):
+    invitation = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    attachments = [
+        services.ics_attachment("session.ics", invitation),
+        services.ics_attachment('Séance "Lundi".ics', invitation, method="CANCEL"),
+    ]
+    message = _notify_message(users["learner"], channel="email", attachments=attachments)
+    db.session.commit()
+    run_jobs()
+    admin = login_as("admin")
+    page = admin.get(f"/admin/mailbox/{message.id}").get_data(as_text=True)
+    assert f"/admin/mailbox/{message.id}/attachments/0" in page and "session.ics" in page
+    first = admin.get(f"/admin/mailbox/{message.id}/attachments/0")
+    assert first.status_code == 200 and first.data == invitation
+    assert first.headers["Content-Type"].startswith("text/calendar; method=REQUEST")
+    assert first.headers["Content-Disposition"] == "attachment; filename=session.ics"
+    second = admin.get(f"/admin/mailbox/{message.id}/attachments/1")
+    assert second.headers["Content-Type"].startswith("text/calendar; method=CANCEL")
+    assert "filename*=UTF-8''S%C3%A9ance%20%22Lundi%22.ics" in second.headers["Content-Disposition"]
+    assert admin.get(f"/admin/mailbox/{message.id}/attachments/2").status_code == 404
+    coordinator = login_as("coordinator")
+    assert coordinator.get(f"/admin/mailbox/{message.id}/attachments/0").status_code == 403
+
+
 def test_message_is_written_in_the_recipients_language(users):
     users["learner"].locale = "fr"
     message = _notify_message(users["learner"], channel="email")
@@ -293,3 +317,23 @@ def test_retry_without_htmx_goes_back_to_the_list(users, telegram, run_jobs, log
     again = admin.post_form(f"/admin/messages/{message.id}/retry")
     assert again.status_code == 302
     assert "Cannot change from" in admin.get("/admin/messages").get_data(as_text=True)
+
+
+def test_retry_returns_to_the_filtered_list_it_was_pressed_on(users, telegram, run_jobs, login_as):
+    message = _notify_message(users["learner"])  # no chat id: fails
+    db.session.commit()
+    run_jobs()
+    admin = login_as("admin")
+    listed = admin.get("/admin/messages?status=failed&channel=telegram&limit=10&offset=0")
+    retry = f"/admin/messages/{message.id}/retry?status=failed&amp;channel=telegram&amp;limit=10"
+    assert retry in listed.get_data(as_text=True)  # the button carries the list's filters
+    back = admin.post_form(
+        f"/admin/messages/{message.id}/retry?status=failed&channel=telegram&limit=10&offset=0"
+    )
+    assert back.status_code == 302
+    assert back.headers["Location"].endswith(
+        "/admin/messages?status=failed&channel=telegram&limit=10"
+    )
+    # what the list does not know is not carried: unknown filters, invalid values
+    odd = admin.post_form(f"/admin/messages/{message.id}/retry?status=lost&next=//evil&limit=x")
+    assert odd.headers["Location"].endswith("/admin/messages")
