@@ -1,6 +1,8 @@
-"""Work to do once the current transaction has committed (enqueueing jobs, mostly).
+"""Work to do once the current transaction has committed (enqueueing jobs, mostly), and undo
+work to do if it ends without committing (removing a file written for a row that never was).
 
-Callbacks are dropped on rollback, so a job is never enqueued for a change that did not happen.
+After-commit callbacks are dropped on rollback, so a job is never enqueued for a change that
+did not happen; undo callbacks are dropped on commit.
 """
 
 from __future__ import annotations
@@ -13,14 +15,22 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _KEY = "portal_after_commit"
+_UNDO_KEY = "portal_undo"
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(_KEY, []).append(callback)
 
 
+def undo_unless_committed(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` when the session's transaction ends without a commit: a rollback, or a
+    session closed with the transaction still open."""
+    session.info.setdefault(_UNDO_KEY, []).append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop(_UNDO_KEY, None)
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
@@ -32,3 +42,14 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _undo_uncommitted(session: Session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint: its outer transaction decides
+        return
+    for callback in session.info.pop(_UNDO_KEY, []):
+        try:
+            callback()
+        except Exception:
+            log.exception("undo callback failed")

@@ -16,6 +16,7 @@ from portal.core.clock import utcnow
 from portal.core.errors import Conflict, Duplicate, Forbidden, ValidationError
 from portal.core.i18n import is_timezone
 from portal.core.text_input import NUL, nul_refused_message, storable, too_long
+from portal.core.transactions import undo_unless_committed
 from portal.extensions import db
 from portal.onboarding import permissions
 from portal.onboarding.models import (
@@ -549,7 +550,8 @@ def save_material(
     if errors:
         raise _invalid(errors)
     key = uuid.uuid4().hex
-    storage.save(key, data)
+    storage.save(key, data)  # kept only if the row that points to it is committed
+    undo_unless_committed(db.session, lambda: storage.delete(key))
     material = SessionMaterial(
         organisation_id=session.organisation_id,
         session_id=session.id,

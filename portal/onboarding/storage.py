@@ -19,6 +19,9 @@ class FileStorage:
     def save(self, key: str, data: bytes) -> None:
         (_root() / key).write_bytes(data)
 
+    def delete(self, key: str) -> None:
+        (_root() / key).unlink(missing_ok=True)
+
     def path(self, key: str) -> Path:
         return _root() / key
 

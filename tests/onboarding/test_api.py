@@ -497,3 +497,39 @@ def test_api_material_upload_with_text_no_column_holds(app, clients, world):
     odd_type = upload(content_type="x" * 101)
     assert odd_type.status_code == 201
     assert odd_type.get_json()["content_type"] == "application/octet-stream"
+
+
+def test_a_material_whose_row_is_not_committed_keeps_no_file(app, clients, world):
+    """The file is written before its row; if the transaction does not commit, it goes too."""
+    import uuid
+
+    from portal.onboarding import services
+    from portal.onboarding.models import SessionMaterial, TrainingSession
+    from portal.onboarding.storage import storage
+
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = db.session.get(
+        TrainingSession, uuid.UUID(create_session(c, world, request, assignment)["id"])
+    )
+
+    def save():
+        return services.save_material(
+            session,
+            material_type="slides",
+            description=None,
+            filename="deck.pdf",
+            content_type="application/pdf",
+            data=b"pdf",
+            actor=world.tom,
+            storage=storage,
+        )
+
+    dropped = save()
+    assert storage.path(dropped.storage_key).exists()
+    db.session.rollback()
+    assert not storage.path(dropped.storage_key).exists()
+    kept = save()
+    db.session.commit()
+    assert storage.path(kept.storage_key).read_bytes() == b"pdf"
+    assert db.session.get(SessionMaterial, kept.id) is not None
