@@ -263,6 +263,29 @@ def test_mailbox_attachments_download_under_their_own_names(users, run_jobs, log
     assert coordinator.get(f"/admin/mailbox/{message.id}/attachments/0").status_code == 403
 
 
+def test_plain_text_is_not_html_escaped_and_html_is(users):
+    users["learner"].name = "Seán O'Brien & <Co>"
+    message = services.queue_message(
+        channel="email",
+        message_type="notification",
+        recipient=users["learner"],
+        context={"title": "Tom & Ayşe's <session>", "body": 'Q&A "live"', "link": "/"},
+    )
+    assert message.subject == "Tom & Ayşe's <session>"
+    assert message.content.startswith('Q&A "live"')
+    assert "<h1>Tom &amp; Ayşe&#39;s &lt;session&gt;</h1>" in message.html
+    invitation = services.queue_message(
+        channel="email",
+        message_type="account_invitation",
+        recipient=users["learner"],
+        context={"link": "/set-password/x", "organisation": "B&B <Ltd>", "inviter": "Zoë 'Z'"},
+    )
+    assert invitation.subject.endswith("B&B <Ltd>")
+    assert "Hello Seán O'Brien & <Co>," in invitation.content
+    assert "Zoë 'Z' has created your account at B&B <Ltd>" in invitation.content
+    assert "Hello Seán O&#39;Brien &amp; &lt;Co&gt;," in invitation.html
+
+
 def test_message_is_written_in_the_recipients_language(users):
     users["learner"].locale = "fr"
     message = _notify_message(users["learner"], channel="email")
