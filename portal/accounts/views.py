@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 
 from portal.accounts import queries, services
 from portal.accounts.forms import (
@@ -27,7 +37,7 @@ from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.navigation import registry
 from portal.core.pagination import paginate, parse_window
 from portal.core.permissions import public, roles_required
-from portal.extensions import db, limiter
+from portal.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -35,6 +45,23 @@ bp = Blueprint("accounts", __name__)
 def _login_limit_key() -> str:
     email = (request.form.get("email") or "").strip().casefold()
     return f"login:{request.remote_addr}:{email}"
+
+
+@login_manager.unauthorized_handler
+def login_first():
+    """Someone not logged in asked for a page: to the login page, then back. An HTMX request
+    (the bell's poll once the session has ended, a filter, a button) gets a 401 that makes the
+    browser load the login page, and return to the page it was on, instead of the login form
+    swapped into a corner of that page."""
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    if request.headers.get("HX-Request") == "true":
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        path = page.path if page.path.startswith("/") and not page.path.startswith("//") else "/"
+        back = urlunsplit(("", "", path, page.query, ""))
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login_url(login_manager.login_view, next_url=back)
+        return response
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def _safe_next(target: str | None) -> str:

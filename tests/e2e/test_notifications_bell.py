@@ -31,3 +31,22 @@ def test_bell_updates_without_reload(open_page, org, settle_db):
     assert page.locator("#bell-count").inner_text() == "1"
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     assert page.csp_errors == []
+
+
+def test_when_the_session_ends_the_bell_sends_the_browser_to_log_in(open_page, org, settle_db):
+    user = make_user(org, "trainer", name="Tom Becker", email="tom@parcours.test")
+    email = user.email
+    settle_db()
+    page = open_page()
+    log_in(page, email, PASSWORD)
+    page.goto("/notifications")
+    page.context.clear_cookies()  # the session ends (expired, or logged out in another tab)
+
+    page.wait_for_url("**/login?next=%2Fnotifications", timeout=15_000)
+    assert page.locator("header form").count() == 0  # no login form pasted into the header
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/notifications")  # back on the page, not on the bell's fragment
+    assert page.locator("#notification-bell").count() == 1
+    assert page.csp_errors == []

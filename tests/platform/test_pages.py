@@ -37,6 +37,23 @@ def test_login_keeps_only_local_next_targets(client, users):
     assert response.headers["Location"] == "/profile"
 
 
+def test_without_a_session_pages_send_to_login_and_htmx_is_told_to_go_there(client):
+    plain = client.get("/notifications?unread=1")
+    assert plain.status_code == 302
+    assert plain.headers["Location"] == "/login?next=%2Fnotifications%3Funread%3D1"
+    polled = client.get(
+        "/notifications/bell",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/messages?x=1"},
+    )
+    assert polled.status_code == 401 and polled.data == b""
+    assert polled.headers["HX-Redirect"] == "/login?next=%2Fadmin%2Fmessages%3Fx%3D1"
+    elsewhere = client.get(
+        "/notifications/bell",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example//steal"},
+    )
+    assert elsewhere.headers["HX-Redirect"] == "/login?next=%2F"
+
+
 def test_logout_ends_the_session(client, users):
     login(client, users["learner"])
     assert client.get("/").status_code == 200
