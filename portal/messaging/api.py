@@ -80,11 +80,11 @@ def get_message(message_id):
 @endpoint(
     "/messages/<message_id>/retry",
     method="POST",
-    summary="Send a failed message again",
+    summary="Send a failed message again (to the recipient's current address; 422 if none)",
     tag="messaging",
     response=MessageOut,
     roles=("admin",),
-    errors=(404, 409),
+    errors=(404, 409, 422),
 )
 def retry_message(message_id):
     user = current_api_user()

@@ -61,9 +61,18 @@ def build_email(message) -> EmailMessage:
     return email
 
 
+def missing_address(channel: str) -> str:
+    """Why a message on `channel` cannot go to a person with no address there."""
+    if channel == "email":
+        return _("This person has no email address.")
+    if channel == "telegram":
+        return _("Invalid telegram_chat_id: this person has no Telegram chat id.")
+    return _("This person has no phone number.")
+
+
 def send_email(message) -> Delivery:
     if not message.recipient_address:
-        raise PermanentFailure(_("This person has no email address."))
+        raise PermanentFailure(missing_address("email"))
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return _mailbox()
@@ -90,7 +99,7 @@ def send_email(message) -> Delivery:
 
 def send_telegram(message) -> Delivery:
     if not message.recipient_address:
-        raise PermanentFailure(_("Invalid telegram_chat_id: this person has no Telegram chat id."))
+        raise PermanentFailure(missing_address("telegram"))
     config = current_app.config
     token = config.get("TELEGRAM_BOT_TOKEN")
     if not token:
@@ -131,7 +140,7 @@ TWILIO_PERMANENT_CODES = {21211, 21408, 21610, 21612, 21614, 63003, 63016}
 
 def send_twilio(message) -> Delivery:
     if not message.recipient_address:
-        raise PermanentFailure(_("This person has no phone number."))
+        raise PermanentFailure(missing_address(message.channel))
     config = current_app.config
     sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
     if not (sid and token):

@@ -243,8 +243,19 @@ def relay(*, now: datetime | None = None, batch: int = 200) -> int:
 
 
 def retry_message(message: OutboundMessage, *, actor, now: datetime | None = None):
-    """An admin sends a failed message again."""
-    return transition(message, "pending", actor=actor, reason=_("Retried by hand"), now=now)
+    """An admin sends a failed message again, to where its recipient can be reached now: a chat
+    id or phone number added since the first try is used. A recipient still without one is
+    refused before anything is queued."""
+    columns = {}
+    if message.recipient is not None and message.status == "failed":
+        address = address_of(message.recipient, message.channel)
+        if not address:
+            error = channels.missing_address(message.channel)
+            raise ValidationError(error, details={"recipient_address": error})
+        columns["recipient_address"] = address
+    return transition(
+        message, "pending", actor=actor, reason=_("Retried by hand"), columns=columns, now=now
+    )
 
 
 @events.on("message_pending")

@@ -210,17 +210,24 @@ def test_admin_retries_a_failed_message(users, telegram, run_jobs, api):
     db.session.commit()
     run_jobs()
     assert db.session.get(OutboundMessage, message.id).status == "failed"
+    # Still no chat id: the retry is refused, in the admin's language, and nothing is queued.
+    refused = api(users["admin"]).post(
+        f"/messages/{message.id}/retry", headers={"Accept-Language": "fr"}
+    )
+    assert refused.status_code == 422
+    assert "Telegram" in refused.get_json()["error"]["details"]["recipient_address"]
+    assert refused.get_json()["error"]["message"].startswith("telegram_chat_id invalide")
+    assert db.session.get(OutboundMessage, message.id).status == "failed"
+    assert run_jobs() is False
+    # The learner adds a chat id: the retry goes there.
     users["learner"].telegram_chat_id = "5550001"
-    db.session.commit()
-    # The address is taken when the message is written; fix it as an admin would, then retry.
-    message = db.session.get(OutboundMessage, message.id)
-    message.recipient_address = "5550001"
     db.session.commit()
     response = api(users["admin"]).post(f"/messages/{message.id}/retry")
     assert response.status_code == 200 and response.get_json()["status"] == "pending"
     run_jobs()
     message = db.session.get(OutboundMessage, message.id)
-    assert message.status == "delivered"
+    assert message.status == "delivered" and message.recipient_address == "5550001"
+    assert [r.json()["chat_id"] for r in telegram.requests] == ["5550001"]
     assert ("failed", "pending") in _history(message)
     again = api(users["admin"]).post(f"/messages/{message.id}/retry")
     assert again.status_code == 409
@@ -306,6 +313,10 @@ def test_admin_messages_page_shows_errors_and_retries(users, telegram, run_jobs,
         .count(f'id="message-{message.id}"')
         == 0
     )
+    refused = admin.post_form(f"/admin/messages/{message.id}/retry", htmx=True)
+    assert refused.status_code == 422 and "no Telegram chat id" in refused.get_data(as_text=True)
+    users["learner"].telegram_chat_id = "5550001"
+    db.session.commit()
     row = admin.post_form(f"/admin/messages/{message.id}/retry", htmx=True)
     assert row.status_code == 200
     assert row.get_data(as_text=True).lstrip().startswith(f'<tr id="message-{message.id}"')
@@ -333,6 +344,8 @@ def test_retry_without_htmx_goes_back_to_the_list(users, telegram, run_jobs, log
     message = _notify_message(users["learner"])  # no chat id: fails
     db.session.commit()
     run_jobs()
+    users["learner"].telegram_chat_id = "5550001"
+    db.session.commit()
     admin = login_as("admin")
     plain = admin.post_form(f"/admin/messages/{message.id}/retry")
     assert plain.status_code == 302 and plain.headers["Location"].endswith("/admin/messages")
