@@ -33,6 +33,17 @@ def _app_context(**overrides):
             db.engine.dispose()
 
 
+def _served_at(host: str, port: int) -> dict:
+    """Links in emails and chats point to the address being served, unless BASE_URL says where
+    the public one is."""
+    if os.environ.get("BASE_URL"):
+        return {}
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return {"BASE_URL": f"http://{shown}:{port}"}
+
+
 def _serve(app, host: str, port: int, *, embedded_worker: bool) -> None:
     from werkzeug.serving import run_simple
 
@@ -65,7 +76,7 @@ def init() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
-    app = _app()
+    app = _app(**_served_at(host, port))
     upgrade(app)
     _serve(app, host, port, embedded_worker=True)
 
@@ -74,7 +85,7 @@ def run(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    app = _app()
+    app = _app(**_served_at(host, port))
     _serve(app, host, port, embedded_worker=False)
 
 
@@ -86,7 +97,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from portal.config import _instance_dir
     from portal.demo import DEMO_PASSWORD, build_demo
 
-    overrides = {}
+    overrides = _served_at(host, port)
     if not os.environ.get("DATABASE_URL"):
         path = _instance_dir() / "demo.db"
         for suffix in ("", "-wal", "-shm"):

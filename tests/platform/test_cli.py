@@ -69,3 +69,27 @@ def test_token_for_unknown_user_fails(app, monkeypatch):
     result = _run(app, monkeypatch, "token", "--email", "ghost@example.com")
     assert result.exit_code != 0
     assert "No active user" in result.output
+
+
+def test_links_in_messages_point_to_the_address_being_served(monkeypatch, tmp_path):
+    import sqlite3
+
+    from portal.cli import _served_at
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    assert _served_at("127.0.0.1", 5077) == {"BASE_URL": "http://127.0.0.1:5077"}
+    assert _served_at("0.0.0.0", 8000) == {"BASE_URL": "http://127.0.0.1:8000"}
+    assert _served_at("::1", 8000) == {"BASE_URL": "http://[::1]:8000"}
+    monkeypatch.setenv("BASE_URL", "https://parcours.example.org")
+    assert _served_at("0.0.0.0", 8000) == {}  # the public address wins
+
+    monkeypatch.delenv("BASE_URL")
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--port", "5077"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "demo.db") as demo:
+        texts = [row[0] for row in demo.execute("SELECT content FROM outbound_messages")]
+    links = [text for text in texts if "/onboarding/attendance/" in text]  # "confirm" links
+    assert links and all("http://127.0.0.1:5077/onboarding/attendance/" in text for text in links)
