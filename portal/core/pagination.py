@@ -46,7 +46,9 @@ class Page:
 
     @property
     def previous_offset(self) -> int:
-        return max(self.offset - self.limit, 0)
+        """The page before; from beyond the end (an old link, a list that shrank), the last."""
+        last = (self.total_count - 1) // self.limit * self.limit if self.total_count else 0
+        return min(max(self.offset - self.limit, 0), last)
 
     @property
     def next_offset(self) -> int:

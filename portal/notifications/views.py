@@ -18,17 +18,26 @@ bp = Blueprint("notifications", __name__)
 
 
 def _list_context():
+    """The list as the query string asks for it, and `list_args`: the same view (unread only,
+    page) for the buttons on it to come back to."""
     unread_only = request.args.get("unread") == "1"
+    list_args = {"unread": 1} if unread_only else {}
     try:
         limit, offset = parse_window(
             request.args.get("limit"), request.args.get("offset"), default=25
         )
     except DomainError:
         limit, offset = 25, 0
+    else:
+        if request.args.get("limit"):
+            list_args["limit"] = limit
+        if offset:
+            list_args["offset"] = offset
     return {
         "page": paginate(services.list_for(current_user, unread_only=unread_only), limit, offset),
         "unread_only": unread_only,
         "unread": services.unread_count(current_user),
+        "list_args": list_args,
     }
 
 
@@ -55,14 +64,7 @@ def read(notification_id):
     db.session.commit()
     if request.form.get("follow") and notification.link and notification.link.startswith("/"):
         return redirect(notification.link)
-    if is_htmx():
-        return render(
-            "notifications/index.html",
-            block="notification_list",
-            oob=("bell_oob",),
-            **_list_context(),
-        )
-    return redirect(url_for("notifications.index"))
+    return _back_to_the_list()
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
@@ -70,14 +72,16 @@ def read(notification_id):
 def read_all():
     services.mark_all_read(current_user)
     db.session.commit()
+    return _back_to_the_list()
+
+
+def _back_to_the_list():
+    context = _list_context()
     if is_htmx():
         return render(
-            "notifications/index.html",
-            block="notification_list",
-            oob=("bell_oob",),
-            **_list_context(),
+            "notifications/index.html", block="notification_list", oob=("bell_oob",), **context
         )
-    return redirect(url_for("notifications.index"))
+    return redirect(url_for("notifications.index", **context["list_args"]))
 
 
 registry.add_nav(

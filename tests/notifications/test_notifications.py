@@ -82,3 +82,31 @@ def test_marking_another_users_notification_from_the_page_is_404(login_as, users
     theirs = _notify(users["admin"])
     response = login_as("learner").post_form(f"/notifications/{theirs}/read")
     assert response.status_code == 404
+
+
+def test_marking_read_in_the_unread_view_stays_in_that_view(login_as, users):
+    trainer = login_as("trainer")
+    first = _notify(users["trainer"], title="First")
+    _notify(users["trainer"], title="Second")
+    page = trainer.get("/notifications?unread=1").get_data(as_text=True)
+    assert f'hx-post="/notifications/{first}/read?unread=1"' in page
+    assert 'hx-post="/notifications/read-all?unread=1"' in page
+    marked = trainer.post_form(f"/notifications/{first}/read?unread=1", htmx=True)
+    body = marked.get_data(as_text=True)
+    assert "Second" in body and "First" not in body  # the read one leaves the unread view
+    trainer.post_form("/notifications/read-all?unread=1", htmx=True)
+    _notify(users["trainer"], title="Third")
+    third = db.session.query(Notification).filter_by(title="Third").one().id
+    plain = trainer.post_form(f"/notifications/{third}/read?unread=1&offset=0&limit=10")
+    assert plain.headers["Location"] == "/notifications?unread=1&limit=10"
+
+
+def test_a_page_beyond_the_end_offers_the_last_page(login_as, users):
+    for n in range(3):
+        _notify(users["trainer"], title=f"Item {n}")
+    trainer = login_as("trainer")
+    beyond = trainer.get("/notifications?limit=2&offset=40").get_data(as_text=True)
+    assert "No notifications." in beyond and " of 3" not in beyond  # no "41–3 of 3"
+    assert 'href="/notifications?limit=2&amp;offset=2"' in beyond  # Previous: the last page
+    last = trainer.get("/notifications?limit=2&offset=2").get_data(as_text=True)
+    assert "3–3 of 3" in last
