@@ -1,27 +1,47 @@
-"""Laying out a machine as an SVG diagram: states in columns by distance from the initial one."""
+"""Laying out a machine as an SVG diagram: states in columns by distance from the initial one,
+labelled in the reader's language.
+
+Edges never cross a state's box. A move to the next column is a curve across the gap between
+the two; any other move runs in the free channels around the boxes: out of the source's right
+side into the gap after its column, along a lane above the states (backwards) or below them
+(forwards, skipping columns), down or up the gap before the target's column and into its left
+side. A move between two states of one column is a bracket in the gap on their right.
+"""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from portal.workflow.machines import Machine
+from portal.core.i18n import ROLE_LABELS
+from portal.workflow.machines import SYSTEM_ROLE, Machine, Transition
 
-BOX_W, BOX_H = 150, 40
-COL_GAP, ROW_GAP = 90, 34
-MARGIN = 20
+BOX_H = 40
+MIN_BOX_W = 150
+CHAR_W = 7.6  # average width of a character of the 13px state labels
+COL_GAP, ROW_GAP = 130, 34
+MARGIN = 36  # also the channel left of the first column
+LANE = 16  # between two lanes above or below the states
+TRACK = 9  # between two vertical runs in one gap
 
 
 @dataclass(frozen=True)
 class Box:
     state: str
-    x: int
-    y: int
+    label: str
+    x: float
+    y: float
+    w: float
+
+    @property
+    def mid(self) -> float:
+        return self.y + BOX_H / 2
 
 
-def layout(machine: Machine) -> dict[str, Box]:
+def _columns(machine: Machine) -> dict[str, int]:
     depth = {machine.initial: 0}
     todo = deque([machine.initial])
     while todo:
@@ -35,51 +55,123 @@ def layout(machine: Machine) -> dict[str, Box]:
         if state not in depth:
             last += 1
             depth[state] = last
-    columns: dict[int, list[str]] = {}
-    for state in machine.states:
-        columns.setdefault(depth[state], []).append(state)
+    return depth
+
+
+def _kind(t: Transition, column: dict[str, int]) -> str:
+    step = column[t.target] - column[t.source]
+    if step == 1:
+        return "next"
+    if step == 0:
+        return "side"
+    return "back" if step < 0 else "skip"
+
+
+def roles_label(roles) -> str:
+    return ", ".join(
+        str(ROLE_LABELS[r]) if r in ROLE_LABELS else _("System") if r == SYSTEM_ROLE else r
+        for r in roles
+    )
+
+
+def layout(machine: Machine) -> tuple[dict[str, Box], int, int]:
+    """The boxes, and how many lanes the edges need above and below them."""
+    column = _columns(machine)
+    kinds = [_kind(t, column) for t in machine.transitions]
+    above, below = kinds.count("back"), kinds.count("skip")
+    labels = {state: str(machine.states[state]) for state in machine.states}
+    width = max(MIN_BOX_W, max(len(label) for label in labels.values()) * CHAR_W + 24)
+    top = MARGIN + above * LANE
+    rows: dict[int, int] = {}
     boxes = {}
-    for col, states in columns.items():
-        for row, state in enumerate(states):
-            boxes[state] = Box(
-                state,
-                MARGIN + col * (BOX_W + COL_GAP),
-                MARGIN + row * (BOX_H + ROW_GAP) + 20,
-            )
-    return boxes
+    for state in machine.states:
+        col = column[state]
+        row = rows[col] = rows.get(col, -1) + 1
+        boxes[state] = Box(
+            state,
+            labels[state],
+            MARGIN + col * (width + COL_GAP),
+            top + row * (BOX_H + ROW_GAP),
+            width,
+        )
+    return boxes, above, below
+
+
+def _point_on_curve(p0, p1, p2, p3, t: float) -> tuple[float, float]:
+    u = 1 - t
+    return tuple(
+        u**3 * a + 3 * u * u * t * b + 3 * u * t * t * c + t**3 * d
+        for a, b, c, d in zip(p0, p1, p2, p3, strict=True)
+    )
+
+
+def _polyline(points) -> str:
+    first, *rest = points
+    return f"M {first[0]:.0f} {first[1]:.0f} " + " ".join(f"L {x:.0f} {y:.0f}" for x, y in rest)
 
 
 def svg(machine: Machine, *, title: str) -> Markup:
-    boxes = layout(machine)
-    width = max(b.x for b in boxes.values()) + BOX_W + MARGIN
-    height = max(b.y for b in boxes.values()) + BOX_H + MARGIN + 40
+    boxes, above, below = layout(machine)
+    box_w = next(iter(boxes.values())).w
+    bottom = max(b.y for b in boxes.values()) + BOX_H
+    width = max(b.x for b in boxes.values()) + box_w + COL_GAP
+    height = bottom + MARGIN + below * LANE
+    column = _columns(machine)
+    marker = f"arrow-{escape(machine.name)}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(title)}">',
-        f'<defs><marker id="arrow-{escape(machine.name)}" viewBox="0 0 10 10" refX="10" '
-        'refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {width:.0f} '
+        f'{height:.0f}" role="img" aria-label="{escape(title)}">',
+        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse">'
         '<path d="M 0 0 L 10 5 L 0 10 z" class="diagram-arrowhead"/></marker></defs>',
     ]
-    for index, t in enumerate(machine.transitions):
+    runs: dict[int, int] = {}  # vertical runs already placed in each gap
+
+    def run(col: int) -> float:
+        """The x of the next vertical run in the gap right of column `col` (-1: the margin)."""
+        n = runs[col] = runs.get(col, 0) + 1
+        if col < 0:
+            return MARGIN - 10 - (n - 1) * TRACK
+        return MARGIN + col * (box_w + COL_GAP) + box_w + 14 + (n - 1) * TRACK
+
+    back_lane = skip_lane = 0
+    labels = []
+    for t in machine.transitions:
         a, b = boxes[t.source], boxes[t.target]
-        roles = ", ".join(t.roles)
-        if b.x > a.x:
-            x1, y1 = a.x + BOX_W, a.y + BOX_H / 2
-            x2, y2 = b.x, b.y + BOX_H / 2
-            mx, my = (x1 + x2) / 2, (y1 + y2) / 2 - 6 + (index % 3) * 5
-            path = f"M {x1} {y1} C {mx} {y1}, {mx} {y2}, {x2} {y2}"
-        else:  # back or sideways: loop under the boxes
-            x1, y1 = a.x + BOX_W / 2 + 10, a.y + BOX_H
-            x2, y2 = b.x + BOX_W / 2 - 10, b.y + BOX_H
-            depth = 30 + (index % 4) * 10
-            low = max(y1, y2) + depth
-            mx, my = (x1 + x2) / 2, low - 4
-            path = f"M {x1} {y1} C {x1} {low}, {x2} {low}, {x2} {y2}"
-        parts.append(
-            f'<path d="{path}" class="diagram-edge" '
-            f'marker-end="url(#arrow-{escape(machine.name)})"/>'
-            f'<text x="{mx:.0f}" y="{my:.0f}" class="diagram-edge-label">{escape(roles)}</text>'
-        )
+        kind = _kind(t, column)
+        if kind == "next":
+            p0, p3 = (a.x + a.w, a.mid), (b.x, b.mid)
+            bend = (p0[0] + p3[0]) / 2
+            p1, p2 = (bend, p0[1]), (bend, p3[1])
+            path = (
+                f"M {p0[0]:.0f} {p0[1]:.0f} C {p1[0]:.0f} {p1[1]:.0f}, "
+                f"{p2[0]:.0f} {p2[1]:.0f}, {p3[0]:.0f} {p3[1]:.0f}"
+            )
+            lx, ly = _point_on_curve(p0, p1, p2, p3, 0.72 if b.mid != a.mid else 0.5)
+            ly -= 5
+        elif kind == "side":
+            out = run(column[t.source])
+            sy, ty = a.mid + (4 if b.y > a.y else -4), b.mid + (-4 if b.y > a.y else 4)
+            points = [(a.x + a.w, sy), (out, sy), (out, ty), (b.x + b.w, ty)]
+            path = _polyline(points)
+            lx, ly = out + 4, (sy + ty) / 2 + 4
+            labels.append((lx, ly, roles_label(t.roles), "start"))
+            parts.append(_edge(path, marker))
+            continue
+        else:
+            out, into = run(column[t.source]), run(column[t.target] - 1)
+            if kind == "back":
+                back_lane += 1
+                lane = MARGIN + (above - back_lane) * LANE
+            else:
+                skip_lane += 1
+                lane = bottom + MARGIN / 2 + (skip_lane - 1) * LANE
+            points = [(a.x + a.w, a.mid), (out, a.mid), (out, lane), (into, lane)]
+            points += [(into, b.mid), (b.x, b.mid)]
+            path = _polyline(points)
+            lx, ly = (out + into) / 2, lane - 4
+        labels.append((lx, ly, roles_label(t.roles), "middle"))
+        parts.append(_edge(path, marker))
     for state, box in boxes.items():
         kind = (
             "initial"
@@ -88,9 +180,18 @@ def svg(machine: Machine, *, title: str) -> Markup:
         )
         parts.append(
             f'<g class="diagram-state diagram-{kind}">'
-            f'<rect x="{box.x}" y="{box.y}" width="{BOX_W}" height="{BOX_H}" rx="8"/>'
-            f'<text x="{box.x + BOX_W / 2:.0f}" y="{box.y + BOX_H / 2 + 5:.0f}">'
-            f"{escape(state)}</text></g>"
+            f'<rect x="{box.x:.0f}" y="{box.y:.0f}" width="{box.w:.0f}" height="{BOX_H}" rx="8"/>'
+            f'<text x="{box.x + box.w / 2:.0f}" y="{box.y + BOX_H / 2 + 5:.0f}">'
+            f"{escape(box.label)}</text></g>"
+        )
+    for x, y, text, anchor in labels:  # last, so that no line is drawn over a label
+        parts.append(
+            f'<text x="{x:.0f}" y="{y:.0f}" class="diagram-edge-label" '
+            f'text-anchor="{anchor}">{escape(text)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _edge(path: str, marker: str) -> str:
+    return f'<path d="{path}" class="diagram-edge" marker-end="url(#{marker})"/>'
