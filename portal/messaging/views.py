@@ -19,6 +19,7 @@ from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.messaging import queries, services
 from portal.messaging.models import CHANNELS
+from portal.messaging.rendering import message_type_label
 
 bp = Blueprint("messaging", __name__, url_prefix="/admin")
 
@@ -91,6 +92,7 @@ def messages():
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
         list_args=kept,
+        message_type_label=message_type_label,
     )
 
 
@@ -117,6 +119,7 @@ def retry(message_id):
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
         list_args=_list_args(),
+        message_type_label=message_type_label,
     )
 
 

@@ -355,6 +355,22 @@ def test_retry_without_htmx_goes_back_to_the_list(users, telegram, run_jobs, log
     assert "Cannot change from" in admin.get("/admin/messages").get_data(as_text=True)
 
 
+def test_every_message_template_has_a_name_on_the_admin_pages(users, login_as):
+    from pathlib import Path
+
+    from portal.messaging.rendering import MESSAGE_TYPES
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "messages"
+    templates = {p.stem for p in folder.glob("*.html") if not p.name.startswith("_")}
+    assert templates == set(MESSAGE_TYPES)
+    _notify_message(users["learner"])
+    db.session.commit()
+    admin = login_as("admin")
+    admin.post_form("/language", {"lang": "tr", "next": "/admin/messages"})
+    page = admin.get("/admin/messages").get_data(as_text=True)
+    assert "<strong>Bildirim</strong>" in page and ">notification<" not in page
+
+
 def test_retry_returns_to_the_filtered_list_it_was_pressed_on(users, telegram, run_jobs, login_as):
     message = _notify_message(users["learner"])  # no chat id: fails
     db.session.commit()
