@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,6 +15,12 @@ from portal.core.types import UTCDateTime
 from portal.extensions import db
 
 CHANNELS = ("email", "telegram", "whatsapp", "sms")
+CHANNEL_LABELS = {
+    "email": _l("Email"),
+    "telegram": _l("Telegram"),
+    "whatsapp": _l("WhatsApp"),
+    "sms": _l("SMS"),
+}
 
 
 class OutboundMessage(db.Model):

@@ -13,7 +13,6 @@ from jinja2_fragments import render_block
 
 from portal.core.i18n import in_language_of
 
-
 # What each template in templates/messages/ is, as the admin pages name it.
 MESSAGE_TYPES = {
     "account_invitation": _l("Account invitation"),

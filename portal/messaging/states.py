@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
-from portal.messaging.models import OutboundMessage
+from portal.messaging.models import CHANNEL_LABELS, OutboundMessage
+from portal.messaging.rendering import message_type_label
 from portal.workflow.machines import Machine, Transition, register
 
 
@@ -18,6 +21,18 @@ def _reset_for_retry(attempt) -> None:
     message.error_message = None
     message.next_attempt_at = None
     message.failed_at = None
+
+
+def _describe(message) -> str:
+    to = message.recipient.name if message.recipient else message.recipient_address or "—"
+    kind = message.subject or message_type_label(message.message_type)
+    return f"{CHANNEL_LABELS[message.channel]} · {to} · {kind}"
+
+
+def _page(message) -> str | None:
+    if message.transport != "mailbox":
+        return None
+    return url_for("messaging.mailbox_message", message_id=message.id)
 
 
 MESSAGE = register(
@@ -44,5 +59,8 @@ MESSAGE = register(
         timestamps={"sent": "sent_at", "delivered": "delivered_at", "failed": "failed_at"},
         terminal=("delivered",),
         visible=_visible,
+        describe=_describe,
+        describe_load=(joinedload(OutboundMessage.recipient),),
+        page=_page,
     )
 )

@@ -18,18 +18,12 @@ from portal.core.pagination import paginate, parse_window
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.messaging import queries, services
-from portal.messaging.models import CHANNELS
+from portal.messaging.models import CHANNEL_LABELS, CHANNELS
 from portal.messaging.rendering import message_type_label
 
 bp = Blueprint("messaging", __name__, url_prefix="/admin")
 
 STATUSES = ("pending", "sent", "delivered", "failed")
-CHANNEL_LABELS = {
-    "email": _l("Email"),
-    "telegram": _l("Telegram"),
-    "whatsapp": _l("WhatsApp"),
-    "sms": _l("SMS"),
-}
 STATUS_LABELS = {
     "pending": _l("Pending"),
     "sent": _l("Sent"),

@@ -3,11 +3,13 @@ permission table as transition roles, and Rule 2 as guards."""
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.core.errors import ValidationError
+from portal.core.i18n import format_when
 from portal.onboarding import permissions
 from portal.onboarding.models import (
     OnboardingRequest,
@@ -41,6 +43,21 @@ def _store(column: str, key: str):
             setattr(attempt.entity, column, value)
 
     return effect
+
+
+# --- how the admin pages name an item, and link to it ------------------------------------
+
+
+def _request_page(request) -> str:
+    return url_for("onboarding.request_detail", request_id=request.id)
+
+
+def _session_page(session) -> str:
+    return url_for("onboarding.session_detail", session_id=session.id)
+
+
+def _session_words(session) -> str:
+    return f"{session.stage.name} · {format_when(session.starts_at, 'short')}"
 
 
 # --- onboarding request -------------------------------------------------------------
@@ -128,6 +145,9 @@ REQUEST = register(
         },
         terminal=("completed", "cancelled"),
         visible=permissions.can_view_request,
+        describe=lambda r: f"{r.request_code} · {r.client.name}",
+        describe_load=(joinedload(OnboardingRequest.client),),
+        page=_request_page,
     )
 )
 
@@ -187,6 +207,12 @@ ASSIGNMENT = register(
         terminal=("completed", "rejected"),
         visible=permissions.can_view_assignment,
         may_act=lambda user, a: user.role != "trainer" or a.trainer_id == user.id,
+        describe=lambda a: f"{a.request.request_code} · {a.trainer.name}",
+        describe_load=(
+            joinedload(TrainingAssignment.request),
+            joinedload(TrainingAssignment.trainer),
+        ),
+        page=lambda a: _request_page(a.request),
     )
 )
 
@@ -258,6 +284,9 @@ SESSION = register(
         terminal=("completed", "cancelled", "rescheduled"),
         visible=permissions.can_view_session,
         may_act=lambda user, s: user.role != "trainer" or permissions.can_run_session(user, s),
+        describe=lambda s: f"{s.request.request_code} · {_session_words(s)}",
+        describe_load=(joinedload(TrainingSession.request), joinedload(TrainingSession.stage)),
+        page=_session_page,
     )
 )
 
@@ -300,6 +329,15 @@ ATTENDEE = register(
             if user.role == "learner"
             else user.role != "trainer" or permissions.can_run_session(user, a.session)
         ),
+        describe=lambda a: (
+            f"{a.user.name} · {a.session.request.request_code} · {_session_words(a.session)}"
+        ),
+        describe_load=(
+            joinedload(SessionAttendee.user),
+            joinedload(SessionAttendee.session).joinedload(TrainingSession.request),
+            joinedload(SessionAttendee.session).joinedload(TrainingSession.stage),
+        ),
+        page=lambda a: _session_page(a.session),
     )
 )
 
@@ -343,5 +381,8 @@ STAGE = register(
         may_act=lambda user, s: (
             user.role != "trainer" or permissions.is_current_trainer(user, s.request)
         ),
+        describe=lambda s: f"{s.request.request_code} · {s.name}",
+        describe_load=(joinedload(StageProgress.request),),
+        page=lambda s: _request_page(s.request),
     )
 )

@@ -41,6 +41,12 @@ class Machine:
     # Loader options applied when the status API fetches an entity: what the access checks,
     # guards and notifications read, fetched in the same round trip.
     load: tuple = ()
+    # describe(entity) -> str: which item this is, for people (a request's code and client);
+    # describe_load: what it reads, so that a page of items is described in one query.
+    describe: Callable | None = None
+    describe_load: tuple = ()
+    # page(entity) -> str | None: the address of the item's own page.
+    page: Callable | None = None
 
     def __post_init__(self):
         for t in self.transitions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from sqlalchemy import Select, bindparam, select
 
 from portal.core.errors import NotFound
 from portal.extensions import db
-from portal.workflow.machines import Machine
+from portal.workflow.machines import Machine, by_name
 from portal.workflow.models import StatusChange
 
 
@@ -111,3 +112,34 @@ def list_recent_changes(
     if stop is not None:
         query = query.where(StatusChange.created_at < stop)
     return query.order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+
+
+@dataclass(frozen=True)
+class Described:
+    text: str
+    page: str | None
+
+
+def describe(machine: Machine, entity) -> Described | None:
+    if machine.describe is None:
+        return None
+    return Described(machine.describe(entity), machine.page(entity) if machine.page else None)
+
+
+def describe_changes(changes, *, organisation_id) -> dict[tuple[str, uuid.UUID], Described]:
+    """What each changed item is, keyed by (entity type, id): one query per item type."""
+    ids: dict[str, set[uuid.UUID]] = {}
+    for change in changes:
+        ids.setdefault(change.entity_type, set()).add(change.entity_id)
+    described = {}
+    for name, entity_ids in ids.items():
+        machine = by_name(name)
+        if machine is None or machine.describe is None:
+            continue
+        model = machine.model
+        query = select(model).where(model.id.in_(entity_ids)).options(*machine.describe_load)
+        if hasattr(model, "organisation_id"):
+            query = query.where(model.organisation_id == organisation_id)
+        for entity in db.session.scalars(query).unique():
+            described[(name, entity.id)] = describe(machine, entity)
+    return described

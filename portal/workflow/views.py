@@ -60,6 +60,7 @@ def history(machine_name, entity_id):
         "workflow/history.html",
         machine=machine,
         entity=entity,
+        item=queries.describe(machine, entity),
         changes=changes,
         machine_title=machine_title,
         actor_kinds=ACTOR_KINDS,
@@ -95,6 +96,9 @@ def changes():
         block="change_rows",
         form=form,
         page=page,
+        described=queries.describe_changes(
+            page.items, organisation_id=current_user.organisation_id
+        ),
         machine_title=machine_title,
         machines_by_name={m.name: m for m in machines.all_machines()},
         actor_kinds=ACTOR_KINDS,

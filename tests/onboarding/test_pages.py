@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.messaging.models import OutboundMessage
 from portal.onboarding.models import OnboardingRequest
 from tests.conftest import login
+from tests.statements import counted
 
 
 def _status(client, machine, entity_id, new_status, back="/", **fields):
@@ -90,6 +91,25 @@ def test_scenario_1_through_the_pages(app, world, run_jobs):
     assert attendee.attendance_status == "attended" and attendee.notes == "Joined on time"
     assert request.stages[0].status == "completed" and request.status == "in_progress"
     assert "100" in sophia.get(page).get_data(as_text=True)
+
+    # The admin's feed says which item each change is about, and links to its page.
+    admin = login(app.test_client(), world.admin)
+    run_jobs()
+    with counted() as statements:
+        feed = admin.get("/admin/changes?limit=100").get_data(as_text=True)
+    found = re.findall(r'class="item-described">· (?:<a href="([^"]+)">)?([^<]+)', feed)
+    items = {text: link for link, text in found}
+    code, when = request.request_code, "2/20/30, 10:00\u202fAM"
+    assert items[f"{code} · ABC Company"] == page  # the request
+    assert items[f"{code} · Tom"] == page  # the assignment
+    assert items[f"{code} · Initial Setup"] == page  # the stage
+    assert items[f"{code} · Initial Setup · {when}"] == session_page  # the session
+    assert items[f"John · {code} · Initial Setup · {when}"] == session_page  # the attendee
+    assert any(text.startswith("Telegram · John · ") for text in items)  # the messages
+    selects = [s for s in statements if s.verb == "SELECT"]
+    assert len(selects) < 15  # one query per kind of item, not one per change
+    history = admin.get(f"/admin/history/onboarding_request/{request.id}").get_data(as_text=True)
+    assert f'<a href="{page}">{code} · ABC Company</a>' in history
 
 
 def test_refused_action_flashes_and_changes_nothing(app, world):
