@@ -83,3 +83,30 @@ def test_screenshots_for_the_readme(open_page, people):
     screenshot(page, "home-admin.png")
     page.goto("/admin/users")
     screenshot(page, "users-admin.png")
+
+
+def test_the_mailbox_shows_an_emails_html_part_in_a_sandboxed_frame(open_page, people, settle_db):
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.messaging.services import queue_message
+
+    admin = db.session.scalar(select(User).where(User.email == people["admin"]))
+    message = queue_message(
+        channel="email",
+        message_type="notification",
+        recipient=admin,
+        context={"title": "Your <session>", "body": "Friday 10:00.", "link": "/"},
+    )
+    message.transport, message.status = "mailbox", "delivered"  # as the worker leaves it
+    message_id = message.id
+    settle_db()
+    page = open_page()
+    log_in(page, people["admin"], PASSWORD)
+    page.goto(f"/admin/mailbox/{message_id}")
+    frame = page.frame_locator("iframe.message-html")
+    expect(frame.locator("h1")).to_have_text("Your <session>")
+    expect(frame.locator("a")).to_have_text("Open in Parcours")
+    assert page.locator("iframe.message-html").get_attribute("sandbox") == ""
+    assert page.csp_errors == []

@@ -244,6 +244,9 @@ def test_unconfigured_channel_keeps_the_message_in_the_mailbox(users, run_jobs, 
     assert "Session booked" in box
     page = admin.get(f"/admin/mailbox/{message.id}").get_data(as_text=True)
     assert "See you on Friday." in page
+    # The HTML part is shown in a sandboxed frame: as markup, never run.
+    assert '<iframe class="message-html" sandbox srcdoc="' in page
+    assert "&lt;h1&gt;Session booked&lt;/h1&gt;" in page
 
 
 def test_mailbox_attachments_download_under_their_own_names(users, run_jobs, login_as):
