@@ -177,7 +177,11 @@ def session_started(event, session) -> None:
                 kind="session_started",
                 session=session,
                 title=lambda: _("Your session has started"),
-                message=lambda: _("Your training session has started. Join now."),
+                message=lambda: _(
+                    "Your %(program)s session “%(stage)s” has started. Join now.",
+                    program=session.request.program.name,
+                    stage=session.stage.name,
+                ),
                 context={},
                 now=event.when,
             )
@@ -210,8 +214,9 @@ def session_completed(event, session) -> None:
             type="session_completed",
             title=lambda: _("Session completed"),
             message=lambda: _(
-                "A %(stage)s session for %(client)s is completed.",
+                "The “%(stage)s” session of %(when)s for %(client)s is completed.",
                 stage=session.stage.name,
+                when=_when(session),
                 client=request.client.name,
             ),
             link=session_link(session),

@@ -104,7 +104,11 @@ def test_scenario_1_standard_successful_flow(world, run_jobs):
     first = stage(request, 1)
     assert first.status == "completed" and first.progress_percentage == Decimal("100.00")
     assert first.completed_at == at(20, 12)
-    assert notifications(world.sophia, "session_completed")
+    [completed] = notifications(world.sophia, "session_completed")
+    assert completed.message.startswith("The “Initial Setup” session of ")
+    assert completed.message.endswith(" for ABC Company is completed.")
+    [started, *_] = notifications(world.john, "session_started")
+    assert started.message == "Your CRM system session “Initial Setup” has started. Join now."
     assert notifications(world.sophia, "stage_completed")
     # Days 21-30: stages 2 and 3.
     second = world.session(request, 2, day=25)
