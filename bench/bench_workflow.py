@@ -21,7 +21,7 @@ from harness import (
 )
 
 HERE = Path(__file__).parent
-ENTITIES = 8000 * max(1, DURATION // 10)
+ENTITIES = 16000 * max(1, DURATION // 10)
 
 LUA = """
 local ids = {}
