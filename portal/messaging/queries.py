@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
+from portal.accounts.models import User
 from portal.core.errors import NotFound
 from portal.extensions import db
 from portal.messaging.models import OutboundMessage
@@ -20,8 +21,19 @@ def list_messages(
     transport: str | None = None,
     recipient_user_id=None,
     related_ids=None,
+    search: str | None = None,
 ) -> Select:
+    """`search`: part of the recipient's name or address, or of the subject, in any case."""
     query = select(OutboundMessage).where(OutboundMessage.organisation_id == organisation_id)
+    if search:
+        named = select(User.id).where(User.name.icontains(search, autoescape=True))
+        query = query.where(
+            or_(
+                OutboundMessage.recipient_address.icontains(search, autoescape=True),
+                OutboundMessage.subject.icontains(search, autoescape=True),
+                OutboundMessage.recipient_user_id.in_(named.scalar_subquery()),
+            )
+        )
     if status:
         query = query.where(OutboundMessage.status == status)
     if channel:

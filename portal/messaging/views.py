@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
@@ -18,7 +19,7 @@ from portal.core.pagination import paginate, parse_window
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.messaging import queries, services
-from portal.messaging.models import CHANNEL_LABELS, CHANNELS
+from portal.messaging.models import CHANNEL_LABELS, CHANNELS, OutboundMessage
 from portal.messaging.rendering import message_type_label
 
 bp = Blueprint("messaging", __name__, url_prefix="/admin")
@@ -53,6 +54,7 @@ def _list_args() -> dict:
     kept = {
         "status": args.get("status") if args.get("status") in STATUSES else None,
         "channel": args.get("channel") if args.get("channel") in CHANNELS else None,
+        "q": (args.get("q") or "").strip()[:200] or None,
     }
     try:
         limit, offset = parse_window(args.get("limit"), args.get("offset"))
@@ -73,7 +75,8 @@ def messages():
             organisation_id=current_user.organisation_id,
             status=kept.get("status"),
             channel=kept.get("channel"),
-        ),
+            search=kept.get("q"),
+        ).options(selectinload(OutboundMessage.recipient)),
         limit,
         offset,
     )
@@ -82,6 +85,7 @@ def messages():
         block="message_rows",
         page=page,
         status_filter=kept.get("status"),
+        search=kept.get("q", ""),
         channel_filter=kept.get("channel"),
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,

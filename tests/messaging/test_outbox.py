@@ -374,6 +374,36 @@ def test_every_message_template_has_a_name_on_the_admin_pages(users, login_as):
     assert "<strong>Bildirim</strong>" in page and ">notification<" not in page
 
 
+def test_messages_page_finds_a_recipient_or_subject(users, login_as):
+    users["learner"].name = "Elif Yılmaz"
+    _notify_message(users["learner"], channel="email")
+    services.queue_message(
+        channel="email",
+        message_type="notification",
+        address="ops_100%@example.org",
+        context={"title": "Quarterly report", "body": "-", "link": "/"},
+        organisation_id=users["admin"].organisation_id,
+    )
+    for n in range(5):
+        _notify_message(users["coordinator"], channel="email")
+    db.session.commit()
+    admin = login_as("admin")
+
+    def rows(query):
+        page = admin.get(f"/admin/messages?q={query}").get_data(as_text=True)
+        return page.count('<tr id="message-')
+
+    assert rows("") == 7
+    assert rows("yılmaz") == 1  # part of the recipient's name, in any case
+    assert rows("OPS_") == 1 and rows("100%25") == 1  # the address; % and _ are literal
+    assert rows("%25") == 1 and rows("_") == 1
+    assert rows("quarterly") == 1  # the subject
+    assert rows("nobody") == 0
+    with counted() as statements:
+        admin.get("/admin/messages")
+    assert len(statements) < 10  # the recipients come in one query, not one per row
+
+
 def test_retry_returns_to_the_filtered_list_it_was_pressed_on(users, telegram, run_jobs, login_as):
     message = _notify_message(users["learner"])  # no chat id: fails
     db.session.commit()
