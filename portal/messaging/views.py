@@ -126,7 +126,9 @@ def retry(message_id):
 def mailbox():
     limit, offset = _window()
     page = paginate(
-        queries.list_messages(organisation_id=current_user.organisation_id, transport="mailbox"),
+        queries.list_messages(
+            organisation_id=current_user.organisation_id, transport="mailbox"
+        ).options(selectinload(OutboundMessage.recipient)),
         limit,
         offset,
     )
