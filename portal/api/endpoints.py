@@ -42,6 +42,8 @@ class Operation:
     roles: tuple[str, ...]
     errors: tuple[int, ...] = field(default_factory=tuple)
     content_type: str = "application/json"
+    # path parameter -> callable giving its JSON schema when the document is built
+    path_schemas: dict = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -197,6 +199,7 @@ def endpoint(
     signed: bool = False,
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
+    path_schemas: dict | None = None,
 ):
     """Register an API handler. It receives `body` and `query` models when declared and
     returns a dict (validated against `response`) or a ready Flask response.
@@ -253,6 +256,7 @@ def endpoint(
                 roles=tuple(roles),
                 errors=errors,
                 content_type=content_type,
+                path_schemas=path_schemas or {},
             )
         )
         return wrapper

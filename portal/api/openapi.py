@@ -63,7 +63,14 @@ def build_document() -> dict:
             "tags": [op.tag],
             "operationId": _operation_id(op),
             "parameters": [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": op.path_schemas[name]()
+                    if name in op.path_schemas
+                    else {"type": "string"},
+                }
                 for name in _PARAM.findall(op.rule)
             ],
             "responses": {},

@@ -33,6 +33,12 @@ def change_json(change, tz_name: str) -> dict:
     }
 
 
+def _collections() -> dict:
+    """The `{collection}` of the status routes: one per registered machine that has one."""
+    names = sorted(m.collection for m in machines.all_machines() if m.collection)
+    return {"type": "string", "enum": names}
+
+
 def _machine(collection: str):
     machine = machines.by_collection(collection)
     if machine is None:
@@ -43,11 +49,12 @@ def _machine(collection: str):
 @endpoint(
     "/<collection>/<entity_id>/status",
     method="PUT",
-    summary="Change the status of any item (onboarding-requests, assignments, bookings, …)",
+    summary="Change the status of any item of a status machine",
     tag="workflow",
     body=StatusUpdate,
     response=StatusUpdateResult,
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 422),
+    path_schemas={"collection": _collections},
 )
 def put_status(collection, entity_id, body: StatusUpdate):
     actor = current_api_user()
@@ -78,6 +85,7 @@ def put_status(collection, entity_id, body: StatusUpdate):
     query=HistoryQuery,
     response=StatusHistory,
     errors=(404,),
+    path_schemas={"collection": _collections},
 )
 def get_status_history(collection, entity_id, query: HistoryQuery):
     actor = current_api_user()

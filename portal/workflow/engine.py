@@ -26,6 +26,7 @@ from portal.core.errors import (
     Forbidden,
     InvalidTransition,
     NotFound,
+    ValidationError,
     changed_meanwhile,
 )
 from portal.core.rows import insert_now
@@ -104,8 +105,8 @@ def check(entity, to: str, *, actor, machine: Machine | None = None, source=_CUR
     further along a path), or the DomainError saying why not."""
     machine = machine or machine_for(entity)
     current = getattr(entity, machine.status_attr) if source is _CURRENT else source
-    if to not in machine.states:
-        raise InvalidTransition(
+    if to not in machine.states:  # bad input (422), not a move refused from this status (409)
+        raise ValidationError(
             _("“%(status)s” is not a status of this item.", status=to),
             details={"new_status": _("Unknown status.")},
         )

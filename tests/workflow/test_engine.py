@@ -73,10 +73,11 @@ def test_move_not_allowed_from_the_current_status_is_invalid(users, org, make_wi
     assert _history(widget) == []
 
 
-def test_unknown_status_is_invalid(users, org, make_widget):
+def test_unknown_status_is_bad_input(users, org, make_widget):
     widget = make_widget(org)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(ValidationError) as refused:
         transition(widget, "flying", actor=users["coordinator"])
+    assert refused.value.status == 422 and set(refused.value.details) == {"new_status"}
 
 
 def test_guard_refuses_and_writes_nothing(users, org, make_widget):

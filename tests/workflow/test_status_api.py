@@ -45,6 +45,11 @@ def test_refusals_403_409_404_422(api, users, org, other_org, make_widget):
     invalid = trainer.put(f"/widgets/{widget.id}/status", json={"new_status": "done"})
     assert invalid.status_code == 409
     assert invalid.get_json()["error"]["code"] == "invalid_transition"
+    for unknown in ("flying", "DONE", ""):
+        bad = trainer.put(f"/widgets/{widget.id}/status", json={"new_status": unknown})
+        assert bad.status_code == 422, unknown
+        assert bad.get_json()["error"]["code"] == "validation_error"
+        assert "new_status" in bad.get_json()["error"]["details"]
     guard = api(users["coordinator"]).put(
         f"/widgets/{widget.id}/status", json={"new_status": "dropped"}
     )
@@ -195,3 +200,27 @@ def test_admin_pages_show_diagram_history_and_feed(login_as, users, org, make_wi
     assert admin.get("/admin/history/widget/not-an-id").status_code == 404
     assert admin.get(f"/admin/history/nothing/{widget.id}").status_code == 404
     assert admin.get("/admin/changes?date_from=nope").status_code == 422
+
+
+def test_openapi_names_the_collections_of_the_status_routes(api):
+    from portal.workflow import machines
+
+    document = api().get("/openapi.json").get_json()
+    for path, method in (
+        ("/api/v1/{collection}/{entity_id}/status", "put"),
+        ("/api/v1/{collection}/{entity_id}/status-history", "get"),
+    ):
+        operation = document["paths"][path][method]
+        [collection] = [p for p in operation["parameters"] if p["name"] == "collection"]
+        assert {
+            "onboarding-requests",
+            "assignments",
+            "training-sessions",
+            "attendees",
+            "stage-progress",
+            "messages",
+        } <= set(collection["schema"]["enum"])
+        # only what this instance answers: every name is a registered machine's
+        assert all(machines.by_collection(name) for name in collection["schema"]["enum"])
+    put = document["paths"]["/api/v1/{collection}/{entity_id}/status"]["put"]
+    assert {"403", "404", "409", "422"} <= set(put["responses"])
