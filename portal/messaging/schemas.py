@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from portal.core.pagination import PageQuery
 
@@ -12,7 +13,7 @@ from portal.core.pagination import PageQuery
 class MessageQuery(PageQuery):
     status: Literal["pending", "sent", "delivered", "failed"] | None = None
     channel: Literal["email", "telegram", "whatsapp", "sms"] | None = None
-    related_session_id: str | None = Field(default=None, max_length=64)
+    related_session_id: uuid.UUID | None = None  # malformed: 422, like any bad filter
 
 
 class MessageOut(BaseModel):

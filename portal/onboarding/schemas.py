@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -195,7 +196,7 @@ class SessionList(BaseModel):
 
 class SessionQuery(PageQuery):
     upcoming: bool = False
-    request_id: str | None = Field(default=None, max_length=64)
+    request_id: uuid.UUID | None = None  # malformed: 422, like any bad filter
 
 
 class RequestOut(BaseModel):

@@ -341,6 +341,9 @@ def test_messages_api_filters(api, users, telegram, run_jobs):
     assert [m["channel"] for m in telegram_only["items"]] == ["telegram"]
     assert client.get("/messages?status=pending").get_json()["total_count"] == 0
     assert client.get("/messages?channel=pigeon").status_code == 422
+    malformed = client.get("/messages?related_session_id=nope")
+    assert malformed.status_code == 422
+    assert "related_session_id" in malformed.get_json()["error"]["details"]
     assert api(users["trainer"]).get("/messages").status_code == 403
 
 

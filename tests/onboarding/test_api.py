@@ -533,3 +533,15 @@ def test_a_material_whose_row_is_not_committed_keeps_no_file(app, clients, world
     db.session.commit()
     assert storage.path(kept.storage_key).read_bytes() == b"pdf"
     assert db.session.get(SessionMaterial, kept.id) is not None
+
+
+def test_api_session_list_filters_by_request_and_refuses_a_malformed_id(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    session = create_session(c, world, request, assignment)
+    listed = c["tom"].get(f"/training-sessions?request_id={request['id']}").get_json()
+    assert [s["id"] for s in listed["items"]] == [session["id"]]
+    other = c["tom"].get("/training-sessions?request_id=00000000-0000-0000-0000-000000000000")
+    assert other.get_json()["total_count"] == 0
+    bad = c["tom"].get("/training-sessions?request_id=nope")
+    assert bad.status_code == 422 and "request_id" in bad.get_json()["error"]["details"]
