@@ -21,7 +21,7 @@ from portal.accounts.schemas import (
 from portal.api.endpoints import current_api_user, endpoint
 from portal.api.errors import error_response
 from portal.core.i18n import utc_iso
-from portal.core.pagination import paginate
+from portal.core.pagination import PageQuery, paginate, paginate_list
 from portal.extensions import db, limiter
 
 
@@ -85,10 +85,16 @@ def create_token(body: TokenRequest):
     return {"token": plain, "token_id": str(row.id), "user": user_json(user)}
 
 
-@endpoint("/auth/tokens", summary="List your API tokens", tag="accounts", response=TokenList)
-def list_tokens():
-    tokens = queries.list_tokens(current_api_user())
-    return {"items": [token_json(t) for t in tokens], "total_count": len(tokens)}
+@endpoint(
+    "/auth/tokens",
+    summary="List your API tokens",
+    tag="accounts",
+    query=PageQuery,
+    response=TokenList,
+)
+def list_tokens(query: PageQuery):
+    page = paginate_list(queries.list_tokens(current_api_user()), query.limit, query.offset)
+    return {"items": [token_json(t) for t in page.items], "total_count": page.total_count}
 
 
 @endpoint(

@@ -79,3 +79,10 @@ def paginate(query: Select, limit: int, offset: int) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(limit).offset(offset)))
     return Page(items=items, total_count=total, limit=limit, offset=offset)
+
+
+def paginate_list(items: list, limit: int, offset: int) -> Page:
+    """The same window over a list already in memory (a short one: a person's tokens)."""
+    return Page(
+        items=items[offset : offset + limit], total_count=len(items), limit=limit, offset=offset
+    )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import request as http_request
 from flask import send_file
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.queries import get_user
 from portal.api.endpoints import current_api_user, endpoint
 from portal.core.clock import utcnow
 from portal.core.errors import NotFound, ValidationError
 from portal.core.i18n import local_iso, utc_iso
-from portal.core.pagination import paginate
+from portal.core.pagination import PageQuery, paginate, paginate_list
 from portal.extensions import db
 from portal.onboarding import queries, services
+from portal.onboarding.models import Client, ClientContact, TrainingProgram
 from portal.onboarding.schemas import (
     AssignIn,
     AssignmentList,
@@ -187,13 +189,16 @@ def request_json(r, viewer) -> dict:
     "/clients",
     summary="Clients of your organisation",
     tag="onboarding",
+    query=PageQuery,
     response=ClientList,
     roles=("admin", "coordinator"),
 )
-def list_clients():
-    user = current_api_user()
-    clients = list(db.session.scalars(queries.list_clients(user)))
-    return {"items": [client_json(c) for c in clients], "total_count": len(clients)}
+def list_clients(query: PageQuery):
+    clients = queries.list_clients(current_api_user()).options(
+        selectinload(Client.contacts).joinedload(ClientContact.user)
+    )
+    page = paginate(clients, query.limit, query.offset)
+    return {"items": [client_json(c) for c in page.items], "total_count": page.total_count}
 
 
 @endpoint(
@@ -223,12 +228,16 @@ def create_client(body: ClientIn):
     "/training-programs",
     summary="Training programs and their stages",
     tag="onboarding",
+    query=PageQuery,
     response=ProgramList,
     roles=STAFF,
 )
-def list_programs():
-    programs = list(db.session.scalars(queries.list_programs(current_api_user())))
-    return {"items": [program_json(p) for p in programs], "total_count": len(programs)}
+def list_programs(query: PageQuery):
+    programs = queries.list_programs(current_api_user()).options(
+        selectinload(TrainingProgram.stages)
+    )
+    page = paginate(programs, query.limit, query.offset)
+    return {"items": [program_json(p) for p in page.items], "total_count": page.total_count}
 
 
 @endpoint(
@@ -259,17 +268,19 @@ def create_program(body: ProgramIn):
     "/trainers",
     summary="Trainers with their current load",
     tag="onboarding",
+    query=PageQuery,
     response=TrainerList,
     roles=("admin", "coordinator"),
 )
-def list_trainers():
+def list_trainers(query: PageQuery):
     loads = services.trainer_loads(current_api_user().organisation_id)
+    page = paginate_list(loads, query.limit, query.offset)
     return {
         "items": [
             {"id": str(u.id), "name": u.name, "email": u.email, "open_assignments": n}
-            for u, n in loads
+            for u, n in page.items
         ],
-        "total_count": len(loads),
+        "total_count": page.total_count,
     }
 
 

@@ -545,3 +545,28 @@ def test_api_session_list_filters_by_request_and_refuses_a_malformed_id(clients,
     assert other.get_json()["total_count"] == 0
     bad = c["tom"].get("/training-sessions?request_id=nope")
     assert bad.status_code == 422 and "request_id" in bad.get_json()["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("sophia", "/clients"),
+        ("sophia", "/training-programs"),
+        ("sophia", "/trainers"),
+        ("tom", "/auth/tokens"),
+    ],
+)
+def test_api_short_lists_take_limit_and_offset_too(clients, world, who, path):
+    client = clients[who]
+    everything = client.get(path).get_json()
+    total = everything["total_count"]
+    if path == "/clients":
+        assert everything["items"][0]["contacts"]  # contacts still come with each client
+    first = client.get(f"{path}?limit=1").get_json()
+    assert first["total_count"] == total and first["items"] == everything["items"][:1]
+    rest = client.get(f"{path}?limit=500&offset=1").get_json()
+    assert rest["items"] == everything["items"][1:]
+    for bad in ("limit=0", "limit=501", "limit=a", "offset=-1"):
+        refused = client.get(f"{path}?{bad}")
+        assert refused.status_code == 422, bad
+        assert refused.get_json()["error"]["code"] == "validation_error"
