@@ -131,6 +131,22 @@ def assignment_created(event, request) -> None:
 @events.on("assignment_rejected")
 def assignment_rejected(event, assignment) -> None:
     request = assignment.request
+    if event.context.get("withdrawn"):  # the coordinator took it back: the trainer is told
+        notify(
+            assignment.trainer,
+            type="assignment_withdrawn",
+            title=lambda: _("Training Assignment Withdrawn"),
+            message=lambda: _(
+                "The %(client)s assignment (%(code)s) was taken back. Reason: %(reason)s",
+                client=request.client.name,
+                code=request.request_code,
+                reason=assignment.rejection_reason or "—",
+            ),
+            link=request_link(request),
+            related=request,
+            now=event.when,
+        )
+        return
     for person in _sales(request):
         notify(
             person,

@@ -18,6 +18,8 @@ from portal.onboarding.models import (
     TrainingAssignment,
     TrainingSession,
 )
+from portal.workflow.actors import SYSTEM
+from portal.workflow.engine import transition
 from portal.workflow.machines import Machine, Transition, register
 
 DONE_STAGE = ("completed", "skipped")
@@ -79,6 +81,34 @@ def _assignment_completed(attempt) -> None:
         )
 
 
+def _assignment_not_accepted(attempt) -> None:
+    """A coordinator takes a request back (pending ↔ assigned) only before the trainer has
+    accepted it; after that, the request is cancelled instead."""
+    current = attempt.entity.current_assignment
+    if current is not None and current.status != "assigned":
+        message = _(
+            "%(trainer)s has already accepted this training: cancel the request instead.",
+            trainer=current.trainer.name,
+        )
+        raise ValidationError(message, details={"new_status": message})
+
+
+def _withdraw_assignment(attempt) -> None:
+    """The trainer's still unanswered assignment ends, as rejected on the coordinator's word."""
+    current = attempt.entity.current_assignment
+    if current is None or current.status != "assigned":
+        return
+    reason = _reason(attempt, "rejection_reason") or _("Taken back by the coordinator.")
+    transition(
+        current,
+        "rejected",
+        actor=SYSTEM,
+        reason=reason,
+        context={"rejection_reason": reason, "withdrawn": True},
+        now=attempt.now,
+    )
+
+
 def _set_start_date(attempt) -> None:
     attempt.entity.actual_start_date = attempt.now.date()
 
@@ -105,7 +135,14 @@ REQUEST = register(
             Transition(
                 "pending", "assigned", ("coordinator", "system"), guards=(_has_live_assignment,)
             ),
-            Transition("assigned", "pending", ("system",)),
+            Transition(
+                "assigned",
+                "pending",
+                ("coordinator", "system"),
+                guards=(_assignment_not_accepted,),
+                effects=(_withdraw_assignment,),
+                label=_l("Take back from the trainer"),
+            ),
             Transition("assigned", "in_progress", ("system",), effects=(_set_start_date,)),
             Transition(
                 "in_progress",
@@ -187,7 +224,7 @@ ASSIGNMENT = register(
             Transition(
                 "assigned",
                 "rejected",
-                ("trainer",),
+                ("trainer", "system"),
                 guards=(_require_reason("rejection_reason", _l("Give a reason for rejecting.")),),
                 effects=(_store("rejection_reason", "rejection_reason"),),
                 label=_l("Reject"),

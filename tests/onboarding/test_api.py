@@ -570,3 +570,56 @@ def test_api_short_lists_take_limit_and_offset_too(clients, world, who, path):
         refused = client.get(f"{path}?{bad}")
         assert refused.status_code == 422, bad
         assert refused.get_json()["error"]["code"] == "validation_error"
+
+
+def test_api_coordinator_takes_a_request_back_before_the_trainer_answers(clients, world):
+    """Sales may move a request pending ↔ assigned: taking it back ends the trainer's
+    unanswered assignment, tells the trainer, and lets another trainer be assigned."""
+    c = clients
+    request = create_request(c, world)
+    assignment = (
+        c["sophia"]
+        .post(
+            f"/onboarding-requests/{request['id']}/assignments",
+            json={"trainer_id": str(world.tom.id)},
+        )
+        .get_json()
+    )
+    path = f"/onboarding-requests/{request['id']}/status"
+    assert c["tom"].put(path, json={"new_status": "pending"}).status_code == 403
+    back = c["sophia"].put(path, json={"new_status": "pending", "status_reason": "Tom is ill"})
+    assert back.status_code == 200, back.get_json()
+    assert (back.get_json()["old_status"], back.get_json()["new_status"]) == ("assigned", "pending")
+    detail = c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()
+    [withdrawn] = detail["assignments"]
+    assert withdrawn["status"] == "rejected" and detail["assignment"] is None
+    history = c["sophia"].get(f"/assignments/{assignment['id']}/status-history").get_json()
+    last = history["status_changes"][-1]
+    assert (last["new_status"], last["updated_by"], last["status_reason"]) == (
+        "rejected",
+        "system",
+        "Tom is ill",
+    )
+    tom_sees = c["tom"].get("/notifications").get_json()["items"]
+    assert any(n["type"] == "assignment_withdrawn" for n in tom_sees)
+    sophia_sees = c["sophia"].get("/notifications").get_json()["items"]
+    assert not any(n["type"] == "assignment_rejected" for n in sophia_sees)
+    again = c["sophia"].post(
+        f"/onboarding-requests/{request['id']}/assignments",
+        json={"trainer_id": str(world.other_trainer.id)},
+    )
+    assert again.status_code == 201
+
+
+def test_api_an_accepted_request_cannot_be_taken_back(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    path = f"/onboarding-requests/{request['id']}/status"
+    refused = c["sophia"].put(path, json={"new_status": "pending"})
+    assert refused.status_code == 422
+    assert "already accepted" in refused.get_json()["error"]["message"]
+    assert c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()["status"] == (
+        "assigned"
+    )
+    detail = c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()
+    assert detail["assignment"]["status"] == "accepted"

@@ -133,6 +133,19 @@ def test_refused_action_flashes_and_changes_nothing(app, world):
     assert _status(stranger, "assignment", assignment.id, "accepted").status_code == 404
 
 
+def test_coordinator_takes_a_request_back_from_its_page(app, world):
+    request, assignment = world.assigned()
+    page = f"/onboarding/requests/{request.id}"
+    sophia = login(app.test_client(), world.sophia)
+    assert "Take back from the trainer" in sophia.get(page).get_data(as_text=True)
+    tom = login(app.test_client(), world.tom)
+    assert "Take back from the trainer" not in tom.get(page).get_data(as_text=True)
+    assert _status(sophia, "onboarding_request", request.id, "pending", page).status_code == 302
+    db.session.expire_all()
+    assert (request.status, assignment.status) == ("pending", "rejected")
+    assert "Take back from the trainer" not in sophia.get(page).get_data(as_text=True)
+
+
 def test_session_form_errors_come_back_with_the_form(app, world):
     request, _assignment = world.accepted()
     tom = login(app.test_client(), world.tom)
