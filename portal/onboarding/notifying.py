@@ -335,7 +335,8 @@ def training_cancelled(event, request) -> None:
             now=event.when,
         )
     told = set()
-    for session in request.sessions:
+    # Each contact hears once, about a session this cancellation called off when there is one.
+    for session in sorted(request.sessions, key=lambda s: s.status != "cancelled"):
         for attendee in session.attendees:
             if attendee.user_id in told:
                 continue

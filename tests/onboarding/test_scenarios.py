@@ -247,6 +247,8 @@ def test_scenario_5_cancelled_by_sales(world):
     assert notifications(world.tom, "training_cancelled")
     told = {m.recipient_user_id for m in messages("training_cancelled")}
     assert told == {world.john.id, world.sarah.id}
+    # each message points to the session called off, not the one already held
+    assert {m.related_id for m in messages("training_cancelled")} == {upcoming.id}
     assert messages("session_cancelled") == []
 
 
