@@ -29,13 +29,18 @@ def create_request(c, world, priority=None):
     return response.get_json()
 
 
-def accepted_request(c, world):
+def assigned_request(c, world):
+    """A new request that Sophia has assigned to Tom, and Tom's (unanswered) assignment."""
     request = create_request(c, world)
     assigned = c["sophia"].post(
         f"/onboarding-requests/{request['id']}/assignments", json={"trainer_id": str(world.tom.id)}
     )
     assert assigned.status_code == 201, assigned.get_json()
-    assignment = assigned.get_json()
+    return request, assigned.get_json()
+
+
+def accepted_request(c, world):
+    request, assignment = assigned_request(c, world)
     ok = c["tom"].put(f"/assignments/{assignment['id']}/status", json={"new_status": "accepted"})
     assert ok.status_code == 200, ok.get_json()
     return request, assignment
@@ -136,15 +141,7 @@ def test_api_scenario_1(clients, world):
 
 def test_api_scenario_2_rejection(clients, world):
     c = clients
-    request = create_request(c, world)
-    assignment = (
-        c["sophia"]
-        .post(
-            f"/onboarding-requests/{request['id']}/assignments",
-            json={"trainer_id": str(world.tom.id)},
-        )
-        .get_json()
-    )
+    request, assignment = assigned_request(c, world)
     no_reason = put_status(c["tom"], "assignments", assignment["id"], "rejected")
     assert no_reason.status_code == 422
     rejected = put_status(
@@ -576,15 +573,7 @@ def test_api_coordinator_takes_a_request_back_before_the_trainer_answers(clients
     """Sales may move a request pending ↔ assigned: taking it back ends the trainer's
     unanswered assignment, tells the trainer, and lets another trainer be assigned."""
     c = clients
-    request = create_request(c, world)
-    assignment = (
-        c["sophia"]
-        .post(
-            f"/onboarding-requests/{request['id']}/assignments",
-            json={"trainer_id": str(world.tom.id)},
-        )
-        .get_json()
-    )
+    request, assignment = assigned_request(c, world)
     path = f"/onboarding-requests/{request['id']}/status"
     assert c["tom"].put(path, json={"new_status": "pending"}).status_code == 403
     back = c["sophia"].put(path, json={"new_status": "pending", "status_reason": "Tom is ill"})
