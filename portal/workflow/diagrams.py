@@ -22,6 +22,7 @@ from portal.workflow.machines import SYSTEM_ROLE, Machine, Transition
 BOX_H = 40
 MIN_BOX_W = 150
 CHAR_W = 7.6  # average width of a character of the 13px state labels
+LABEL_CHAR_W = 6.2  # and of the 10px move labels
 COL_GAP, ROW_GAP = 130, 34
 MARGIN = 36  # also the channel left of the first column
 LANE = 16  # between two lanes above or below the states
@@ -119,8 +120,7 @@ def svg(machine: Machine, *, title: str) -> Markup:
     column = _columns(machine)
     marker = f"arrow-{escape(machine.name)}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {width:.0f} '
-        f'{height:.0f}" role="img" aria-label="{escape(title)}">',
+        "",  # the opening tag, once the labels have said how wide the drawing is
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse">'
         '<path d="M 0 0 L 10 5 L 0 10 z" class="diagram-arrowhead"/></marker></defs>',
@@ -185,11 +185,17 @@ def svg(machine: Machine, *, title: str) -> Markup:
             f"{escape(box.label)}</text></g>"
         )
     for x, y, text, anchor in labels:  # last, so that no line is drawn over a label
+        if anchor == "start":  # a bracket's label reads rightwards: the drawing makes room
+            width = max(width, x + len(text) * LABEL_CHAR_W + MARGIN / 2)
         parts.append(
             f'<text x="{x:.0f}" y="{y:.0f}" class="diagram-edge-label" '
             f'text-anchor="{anchor}">{escape(text)}</text>'
         )
     parts.append("</svg>")
+    parts[0] = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" width="{width:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(title)}">'
+    )
     return Markup("".join(parts))
 
 
