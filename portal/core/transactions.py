@@ -2,7 +2,8 @@
 work to do if it ends without committing (removing a file written for a row that never was).
 
 After-commit callbacks are dropped on rollback, so a job is never enqueued for a change that
-did not happen; undo callbacks are dropped on commit.
+did not happen; undo callbacks are dropped on commit. Only the outermost transaction counts: a
+savepoint released or rolled back changes neither list.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def undo_unless_committed(session: Session, callback: Callable[[], None]) -> Non
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer transaction decides
+        return
     session.info.pop(_UNDO_KEY, None)
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
@@ -41,6 +44,8 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # only a savepoint: its jobs are kept (they take ids,
+        return  # and find nothing to do for a row that is gone)
     session.info.pop(_KEY, None)
 
 

@@ -57,3 +57,25 @@ def test_a_failing_undo_does_not_stop_the_others(caplog):
     undo_unless_committed(db.session, lambda: undone.append("second"))
     db.session.rollback()
     assert undone == ["second"] and "undo callback failed" in caplog.text
+
+
+def test_a_released_savepoint_neither_runs_jobs_nor_keeps_files_of_a_rolled_back_outer():
+    undone, enqueued = [], []
+    _start_transaction()
+    undo_unless_committed(db.session, lambda: undone.append("before"))
+    with db.session.begin_nested():
+        undo_unless_committed(db.session, lambda: undone.append("inside"))
+        after_commit(db.session, lambda: enqueued.append("inside"))
+    assert enqueued == []  # released, not committed: nothing runs yet
+    db.session.rollback()
+    assert sorted(undone) == ["before", "inside"] and enqueued == []
+
+
+def test_a_rolled_back_savepoint_keeps_the_outer_transactions_jobs():
+    enqueued = []
+    _start_transaction()
+    after_commit(db.session, lambda: enqueued.append("outer"))
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    db.session.commit()
+    assert enqueued == ["outer"]
