@@ -336,7 +336,10 @@ def training_cancelled(event, request) -> None:
         )
     told = set()
     # Each contact hears once, about a session this cancellation called off when there is one.
-    for session in sorted(request.sessions, key=lambda s: s.status != "cancelled"):
+    called_off = [
+        s for s in request.sessions if s.status == "cancelled" and s.cancelled_at == event.when
+    ]
+    for session in [*called_off, *(s for s in request.sessions if s not in called_off)]:
         for attendee in session.attendees:
             if attendee.user_id in told:
                 continue

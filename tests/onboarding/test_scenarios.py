@@ -221,6 +221,15 @@ def test_scenario_5_cancelled_by_sales(world):
     request, assignment = world.accepted()
     done = world.session(request, 1, day=20, attendees=[world.john, world.sarah])
     run_session(world, done, start=at(20, 10), end=at(20, 12))
+    early = world.session(request, 2, day=22, attendees=[world.john, world.sarah])
+    transition(
+        early,
+        "cancelled",
+        actor=world.tom,
+        reason="Trainer ill",
+        context={"cancellation_reason": "Trainer ill"},
+        now=at(21, 9),
+    )
     upcoming = world.session(request, 2, day=27, attendees=[world.john, world.sarah])
     transition(upcoming.attendees[0], "confirmed", actor=world.john)
     db.session.commit()
@@ -247,9 +256,9 @@ def test_scenario_5_cancelled_by_sales(world):
     assert notifications(world.tom, "training_cancelled")
     told = {m.recipient_user_id for m in messages("training_cancelled")}
     assert told == {world.john.id, world.sarah.id}
-    # each message points to the session called off, not the one already held
+    # each message points to the session this called off, not one held or cancelled before
     assert {m.related_id for m in messages("training_cancelled")} == {upcoming.id}
-    assert messages("session_cancelled") == []
+    assert {m.related_id for m in messages("session_cancelled")} == {early.id}
 
 
 def test_scenario_6_skipping_a_stage(world):
