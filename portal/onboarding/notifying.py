@@ -140,7 +140,7 @@ def assignment_rejected(event, assignment) -> None:
                 "The %(client)s assignment (%(code)s) was taken back. Reason: %(reason)s",
                 client=request.client.name,
                 code=request.request_code,
-                reason=assignment.rejection_reason or "—",
+                reason=assignment.rejection_reason or _("none given."),
             ),
             link=request_link(request),
             related=request,

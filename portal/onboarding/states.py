@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal.core.errors import ValidationError
+from portal.core.errors import InvalidTransition, ValidationError
 from portal.core.i18n import format_when
 from portal.onboarding import permissions
 from portal.onboarding.models import (
@@ -86,11 +86,19 @@ def _assignment_not_accepted(attempt) -> None:
     accepted it; after that, the request is cancelled instead."""
     current = attempt.entity.current_assignment
     if current is not None and current.status != "assigned":
-        message = _(
-            "%(trainer)s has already accepted this training: cancel the request instead.",
-            trainer=current.trainer.name,
+        raise InvalidTransition(  # the input is right; the assignment's state refuses it: 409
+            _(
+                "%(trainer)s has already accepted this training: cancel the request instead.",
+                trainer=current.trainer.name,
+            ),
+            details={"old_status": attempt.source, "new_status": attempt.target},
         )
-        raise ValidationError(message, details={"new_status": message})
+
+
+def can_take_back(request) -> bool:
+    """Whether the request's trainer has not answered yet (the page offers Take back then)."""
+    current = request.current_assignment
+    return current is not None and current.status == "assigned"
 
 
 def _withdraw_assignment(attempt) -> None:
@@ -98,13 +106,13 @@ def _withdraw_assignment(attempt) -> None:
     current = attempt.entity.current_assignment
     if current is None or current.status != "assigned":
         return
-    reason = _reason(attempt, "rejection_reason") or _("Taken back by the coordinator.")
+    reason = _reason(attempt, "rejection_reason")  # none given: the trainer is told plainly
     transition(
         current,
         "rejected",
         actor=SYSTEM,
         reason=reason,
-        context={"rejection_reason": reason, "withdrawn": True},
+        context={"rejection_reason": reason, "withdrawn": True} if reason else {"withdrawn": True},
         now=attempt.now,
     )
 
@@ -202,6 +210,15 @@ def _stages_allow_completion(attempt) -> None:
         raise ValidationError(_("Every stage must be completed or skipped first."))
 
 
+_rejection_reason = _require_reason("rejection_reason", _l("Give a reason for rejecting."))
+
+
+def _rejection_reason_unless_withdrawn(attempt) -> None:
+    """A trainer who rejects says why; a request taken back by its coordinator may not."""
+    if not attempt.context.get("withdrawn"):
+        _rejection_reason(attempt)
+
+
 ASSIGNMENT = register(
     Machine(
         name="assignment",
@@ -225,7 +242,7 @@ ASSIGNMENT = register(
                 "assigned",
                 "rejected",
                 ("trainer", "system"),
-                guards=(_require_reason("rejection_reason", _l("Give a reason for rejecting.")),),
+                guards=(_rejection_reason_unless_withdrawn,),
                 effects=(_store("rejection_reason", "rejection_reason"),),
                 label=_l("Reject"),
             ),

@@ -33,7 +33,14 @@ from portal.onboarding.forms import (
     SessionForm,
 )
 from portal.onboarding.models import PRIORITIES
-from portal.onboarding.states import ASSIGNMENT, ATTENDEE, REQUEST, SESSION, STAGE
+from portal.onboarding.states import (
+    ASSIGNMENT,
+    ATTENDEE,
+    REQUEST,
+    SESSION,
+    STAGE,
+    can_take_back,
+)
 from portal.onboarding.storage import storage
 from portal.workflow.engine import transition
 from portal.workflow.models import StatusChange
@@ -183,6 +190,8 @@ def _detail_context(req, **extra):
         "can_run": permissions.is_current_trainer(current_user, req)
         and current_user.role == "trainer",
         "now": utcnow(),
+        # Take back is offered only while the trainer has not answered (else it is refused).
+        "request_hidden": () if can_take_back(req) else ("pending",),
     }
     if current_user.role == "coordinator" and req.status == "pending":
         ctx["assign_form"] = _assign_form()

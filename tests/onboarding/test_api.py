@@ -598,6 +598,14 @@ def test_api_coordinator_takes_a_request_back_before_the_trainer_answers(clients
         json={"trainer_id": str(world.other_trainer.id)},
     )
     assert again.status_code == 201
+    # Taken back again, with no reason: nothing is stored, the trainer is told so.
+    ayse = again.get_json()
+    assert c["sophia"].put(path, json={"new_status": "pending"}).status_code == 200
+    detail = c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()
+    [second] = [a for a in detail["assignments"] if a["id"] == ayse["id"]]
+    assert second["status"] == "rejected" and second["rejection_reason"] is None
+    told = c["other_trainer"].get("/notifications").get_json()["items"]
+    assert told[0]["message"].endswith("Reason: none given.")
 
 
 def test_api_an_accepted_request_cannot_be_taken_back(clients, world):
@@ -605,7 +613,8 @@ def test_api_an_accepted_request_cannot_be_taken_back(clients, world):
     request, assignment = accepted_request(c, world)
     path = f"/onboarding-requests/{request['id']}/status"
     refused = c["sophia"].put(path, json={"new_status": "pending"})
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # the input is right; the trainer's answer refuses it
+    assert refused.get_json()["error"]["code"] == "invalid_transition"
     assert "already accepted" in refused.get_json()["error"]["message"]
     assert c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()["status"] == (
         "assigned"

@@ -140,10 +140,17 @@ def test_coordinator_takes_a_request_back_from_its_page(app, world):
     assert "Take back from the trainer" in sophia.get(page).get_data(as_text=True)
     tom = login(app.test_client(), world.tom)
     assert "Take back from the trainer" not in tom.get(page).get_data(as_text=True)
-    assert _status(sophia, "onboarding_request", request.id, "pending", page).status_code == 302
+    assert f'id="reason-{request.id}-pending"' in sophia.get(page).get_data(as_text=True)
+    taken = _status(sophia, "onboarding_request", request.id, "pending", page, reason="Ill")
+    assert taken.status_code == 302
     db.session.expire_all()
     assert (request.status, assignment.status) == ("pending", "rejected")
+    assert assignment.rejection_reason == "Ill"
     assert "Take back from the trainer" not in sophia.get(page).get_data(as_text=True)
+    # Once the trainer has accepted, the page no longer offers it.
+    accepted, _assignment = world.accepted()
+    accepted_page = f"/onboarding/requests/{accepted.id}"
+    assert "Take back from the trainer" not in sophia.get(accepted_page).get_data(as_text=True)
 
 
 def test_session_form_errors_come_back_with_the_form(app, world):
