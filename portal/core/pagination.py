@@ -75,6 +75,19 @@ def parse_window(limit, offset, *, default: int = DEFAULT_LIMIT) -> tuple[int, i
     return limit, offset
 
 
+def page_asked(args, *, default: int) -> tuple[int, int, dict]:
+    """The window a page's query string asks for (its first page of `default` items when the
+    values are not valid), and the `limit` and `offset` to carry in links back to it."""
+    try:
+        limit, offset = parse_window(args.get("limit"), args.get("offset"), default=default)
+    except ValidationError:
+        return default, 0, {}
+    carried = {"limit": limit} if args.get("limit") else {}
+    if offset:
+        carried["offset"] = offset
+    return limit, offset, carried
+
+
 def paginate(query: Select, limit: int, offset: int) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(limit).offset(offset)))

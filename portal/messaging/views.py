@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.navigation import registry
-from portal.core.pagination import paginate, parse_window
+from portal.core.pagination import page_asked, paginate
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.messaging import queries, services
@@ -33,13 +33,6 @@ STATUS_LABELS = {
 }
 
 
-def _window(default=25):
-    try:
-        return parse_window(request.args.get("limit"), request.args.get("offset"), default=default)
-    except DomainError:
-        return default, 0
-
-
 def _message(message_id):
     try:
         return queries.get_message(message_id, organisation_id=current_user.organisation_id)
@@ -47,29 +40,25 @@ def _message(message_id):
         abort(404)
 
 
-def _list_args() -> dict:
-    """The message list's filters and page from the query string, the unknown or invalid ones
-    dropped: the Retry button carries them back to the list it was pressed on."""
+def _list_args() -> tuple[int, int, dict]:
+    """The message list's window, and its filters and page from the query string with the
+    unknown or invalid ones dropped: the Retry button carries them back to the list."""
     args = request.args
-    kept = {
-        "status": args.get("status") if args.get("status") in STATUSES else None,
-        "channel": args.get("channel") if args.get("channel") in CHANNELS else None,
-        "q": (args.get("q") or "").strip()[:200] or None,
-    }
-    try:
-        limit, offset = parse_window(args.get("limit"), args.get("offset"))
-    except DomainError:
-        pass
-    else:
-        kept.update(limit=limit if args.get("limit") else None, offset=offset or None)
-    return {name: value for name, value in kept.items() if value is not None}
+    kept = {}
+    if args.get("status") in STATUSES:
+        kept["status"] = args["status"]
+    if args.get("channel") in CHANNELS:
+        kept["channel"] = args["channel"]
+    if search := (args.get("q") or "").strip()[:200]:
+        kept["q"] = search
+    limit, offset, carried = page_asked(args, default=25)
+    return limit, offset, {**kept, **carried}
 
 
 @bp.route("/messages")
 @roles_required("admin")
 def messages():
-    kept = _list_args()
-    limit, offset = _window()
+    limit, offset, kept = _list_args()
     page = paginate(
         queries.list_messages(
             organisation_id=current_user.organisation_id,
@@ -107,7 +96,7 @@ def retry(message_id):
         error = exc.message
     if not is_htmx():  # the button without HTMX: back to the list, with the outcome
         flash(error or _("The message is queued again."), "error" if error else "success")
-        return redirect(url_for("messaging.messages", **_list_args()))
+        return redirect(url_for("messaging.messages", **_list_args()[2]))
     return render(
         "messaging/messages.html",
         block="message_row",
@@ -116,7 +105,7 @@ def retry(message_id):
         row_error=error,
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
-        list_args=_list_args(),
+        list_args=_list_args()[2],
         message_type_label=message_type_label,
     )
 
@@ -124,7 +113,7 @@ def retry(message_id):
 @bp.route("/mailbox")
 @roles_required("admin")
 def mailbox():
-    limit, offset = _window()
+    limit, offset, _kept = page_asked(request.args, default=25)
     page = paginate(
         queries.list_messages(
             organisation_id=current_user.organisation_id, transport="mailbox"

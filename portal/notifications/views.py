@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, render
 from portal.core.navigation import registry
-from portal.core.pagination import paginate, parse_window
+from portal.core.pagination import page_asked, paginate
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.notifications import services
@@ -21,18 +21,8 @@ def _list_context():
     """The list as the query string asks for it, and `list_args`: the same view (unread only,
     page) for the buttons on it to come back to."""
     unread_only = request.args.get("unread") == "1"
-    list_args = {"unread": 1} if unread_only else {}
-    try:
-        limit, offset = parse_window(
-            request.args.get("limit"), request.args.get("offset"), default=25
-        )
-    except DomainError:
-        limit, offset = 25, 0
-    else:
-        if request.args.get("limit"):
-            list_args["limit"] = limit
-        if offset:
-            list_args["offset"] = offset
+    limit, offset, carried = page_asked(request.args, default=25)
+    list_args = {"unread": 1, **carried} if unread_only else carried
     return {
         "page": paginate(services.list_for(current_user, unread_only=unread_only), limit, offset),
         "unread_only": unread_only,
