@@ -234,6 +234,15 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["actor_kinds"] = ACTOR_KINDS
     app.jinja_env.globals["status_label"] = status_label
+    from portal.messaging.models import CHANNEL_LABELS
+    from portal.messaging.rendering import message_type_label
+    from portal.messaging.services import error_text
+
+    app.jinja_env.globals["message_type_label"] = message_type_label
+    app.jinja_env.globals["channel_label"] = lambda channel: str(
+        CHANNEL_LABELS.get(channel, channel)
+    )
+    app.jinja_env.globals["message_error"] = error_text
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     def unread_notifications() -> int:

@@ -15,17 +15,66 @@ from email.utils import make_msgid
 
 import requests
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 TIMEOUT = 10
 
 
-class PermanentFailure(Exception):
-    pass
+# Why a delivery failed, by code: stored with the message and shown in each reader's language.
+FAILURES = {
+    "no_email": _l("This person has no email address."),
+    "no_telegram": _l("Invalid telegram_chat_id: this person has no Telegram chat id."),
+    "no_phone": _l("This person has no phone number."),
+    "smtp_refused_address": _l("The mail server refused the address: %(e)s"),
+    "smtp_refused_message": _l("The mail server refused the message: %(e)s"),
+    "smtp_unreachable": _l("The mail server cannot be reached: %(e)s"),
+    "smtp_answered": _l("The mail server answered: %(e)s"),
+    "telegram_unreachable": _l("Telegram cannot be reached: %(e)s"),
+    "telegram_bad_chat": _l("Invalid telegram_chat_id: %(e)s"),
+    "telegram_refused": _l("Telegram refused the message: %(e)s"),
+    "telegram_answered": _l("Telegram answered %(code)s: %(e)s"),
+    "twilio_unreachable": _l("Twilio cannot be reached: %(e)s"),
+    "twilio_refused": _l("Twilio refused the message: %(e)s"),
+    "twilio_answered": _l("Twilio answered %(code)s: %(e)s"),
+    "gave_up": _l("Gave up after %(n)d attempts: %(e)s"),
+}
 
 
-class TemporaryFailure(Exception):
-    pass
+def failure_text(code: str, params: dict) -> str:
+    """The failure in the current language; a value that is itself a failure's detail (what
+    a delivery gave up on) is put in the same language."""
+    values = {
+        name: failure_text(value["code"], value["params"]) if isinstance(value, dict) else value
+        for name, value in params.items()
+    }
+    return str(FAILURES[code]) % values
+
+
+class Failure(Exception):
+    def __init__(self, code: str, /, **params):  # a failure may have a "code" value too
+        super().__init__(code)
+        self.code = code
+        self.params = {
+            name: value if isinstance(value, int | dict) else str(value)
+            for name, value in params.items()
+        }
+
+    @property
+    def detail(self) -> dict:
+        return {"code": self.code, "params": self.params}
+
+    def __str__(self) -> str:  # what error_message and the history keep: English
+        with force_locale("en"):
+            return failure_text(self.code, self.params)
+
+
+class PermanentFailure(Failure):
+    """Retrying cannot help: a bad address, a refused message."""
+
+
+class TemporaryFailure(Failure):
+    """Worth another try later: a server that cannot be reached."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +111,8 @@ def build_email(message) -> EmailMessage:
 
 
 def missing_address(channel: str) -> str:
-    """Why a message on `channel` cannot go to a person with no address there."""
-    if channel == "email":
-        return _("This person has no email address.")
-    if channel == "telegram":
-        return _("Invalid telegram_chat_id: this person has no Telegram chat id.")
-    return _("This person has no phone number.")
+    """The failure code of a message on `channel` to a person with no address there."""
+    return {"email": "no_email", "telegram": "no_telegram"}.get(channel, "no_phone")
 
 
 def send_email(message) -> Delivery:
@@ -85,15 +130,13 @@ def send_email(message) -> Delivery:
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             smtp.send_message(email)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure(_("The mail server refused the address: %(e)s", e=exc)) from exc
+        raise PermanentFailure("smtp_refused_address", e=exc) from exc
     except smtplib.SMTPResponseException as exc:
         if 500 <= exc.smtp_code < 600:
-            raise PermanentFailure(
-                _("The mail server refused the message: %(e)s", e=exc.smtp_error)
-            ) from exc
-        raise TemporaryFailure(str(exc)) from exc
+            raise PermanentFailure("smtp_refused_message", e=exc.smtp_error) from exc
+        raise TemporaryFailure("smtp_answered", e=exc) from exc
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-        raise TemporaryFailure(_("The mail server cannot be reached: %(e)s", e=exc)) from exc
+        raise TemporaryFailure("smtp_unreachable", e=exc) from exc
     return Delivery(transport="smtp", provider_message_id=email["Message-ID"], delivered=True)
 
 
@@ -116,7 +159,7 @@ def send_telegram(message) -> Delivery:
             timeout=TIMEOUT,
         )
     except requests.RequestException as exc:
-        raise TemporaryFailure(_("Telegram cannot be reached: %(e)s", e=exc)) from exc
+        raise TemporaryFailure("telegram_unreachable", e=exc) from exc
     try:
         body = response.json()
     except ValueError:
@@ -128,11 +171,9 @@ def send_telegram(message) -> Delivery:
     description = body.get("description") or response.reason or str(response.status_code)
     if response.status_code in (400, 401, 403, 404):
         if "chat not found" in description.lower() or response.status_code == 400:
-            raise PermanentFailure(_("Invalid telegram_chat_id: %(e)s", e=description))
-        raise PermanentFailure(_("Telegram refused the message: %(e)s", e=description))
-    raise TemporaryFailure(
-        _("Telegram answered %(code)s: %(e)s", code=response.status_code, e=description)
-    )
+            raise PermanentFailure("telegram_bad_chat", e=description)
+        raise PermanentFailure("telegram_refused", e=description)
+    raise TemporaryFailure("telegram_answered", code=response.status_code, e=description)
 
 
 TWILIO_PERMANENT_CODES = {21211, 21408, 21610, 21612, 21614, 63003, 63016}
@@ -162,7 +203,7 @@ def send_twilio(message) -> Delivery:
     try:
         response = requests.post(url, data=data, auth=(sid, token), timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise TemporaryFailure(_("Twilio cannot be reached: %(e)s", e=exc)) from exc
+        raise TemporaryFailure("twilio_unreachable", e=exc) from exc
     try:
         body = response.json()
     except ValueError:
@@ -171,10 +212,8 @@ def send_twilio(message) -> Delivery:
         return Delivery("twilio", body.get("sid"), delivered=False)
     detail = body.get("message") or response.reason or str(response.status_code)
     if response.status_code in (400, 401, 403, 404) or body.get("code") in TWILIO_PERMANENT_CODES:
-        raise PermanentFailure(_("Twilio refused the message: %(e)s", e=detail))
-    raise TemporaryFailure(
-        _("Twilio answered %(code)s: %(e)s", code=response.status_code, e=detail)
-    )
+        raise PermanentFailure("twilio_refused", e=detail)
+    raise TemporaryFailure("twilio_answered", code=response.status_code, e=detail)
 
 
 SENDERS = {

@@ -49,7 +49,9 @@ class OutboundMessage(db.Model):
     # Makes creation idempotent: the same cause never writes two messages.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
-    error_message: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)  # in English, as the API gives it
+    # {"code": …, "params": {…}}: the same error, to be shown in each reader's language
+    error_detail: Mapped[dict | None] = mapped_column(JSON)
     transport: Mapped[str | None] = mapped_column(String(20))  # smtp, mailbox, telegram, twilio
     provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
     # Not before this moment: a claim's lease, or the backoff after a failed attempt.

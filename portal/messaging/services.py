@@ -186,12 +186,13 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
     try:
         delivery = send(message)
     except channels.PermanentFailure as exc:
-        _fail(message, str(exc), now)
+        _fail(message, exc, now)
         return "failed"
     except channels.TemporaryFailure as exc:
-        message.error_message = str(exc)
+        message.error_message, message.error_detail = str(exc), exc.detail
         if message.attempts >= MAX_ATTEMPTS:
-            _fail(message, _("Gave up after %(n)d attempts: %(e)s", n=message.attempts, e=exc), now)
+            gave_up = channels.TemporaryFailure("gave_up", n=message.attempts, e=exc.detail)
+            _fail(message, gave_up, now)
             return "failed"
         wait = BACKOFF[min(message.attempts - 1, len(BACKOFF) - 1)]
         message.next_attempt_at = now + timedelta(seconds=wait)
@@ -202,6 +203,7 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
         "transport": delivery.transport,
         "provider_message_id": delivery.provider_message_id,
         "error_message": None,
+        "error_detail": None,
         "next_attempt_at": None,
     }
     if delivery.delivered:  # one statement: the row and both history rows
@@ -212,11 +214,20 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
     return "delivered" if delivery.delivered else "sent"
 
 
-def _fail(message: OutboundMessage, reason: str, now: datetime) -> None:
-    message.error_message = reason
+def _fail(message: OutboundMessage, failure: channels.Failure, now: datetime) -> None:
+    message.error_message, message.error_detail = str(failure), failure.detail
     message.next_attempt_at = None
-    transition(message, "failed", actor=SYSTEM, reason=reason, now=now)
+    transition(message, "failed", actor=SYSTEM, reason=message.error_message, now=now)
     db.session.commit()
+
+
+def error_text(message: OutboundMessage) -> str | None:
+    """Why the message failed, in the reader's language when the failure is one of ours (a
+    provider's own words, such as a Twilio callback's, are shown as they came)."""
+    detail = message.error_detail or {}
+    if detail.get("code") in channels.FAILURES:
+        return channels.failure_text(detail["code"], detail.get("params") or {})
+    return message.error_message
 
 
 def relay(*, now: datetime | None = None, batch: int = 200) -> int:
@@ -250,7 +261,7 @@ def retry_message(message: OutboundMessage, *, actor, now: datetime | None = Non
     if message.recipient is not None and message.status == "failed":
         address = address_of(message.recipient, message.channel)
         if not address:
-            error = channels.missing_address(message.channel)
+            error = channels.failure_text(channels.missing_address(message.channel), {})
             raise ValidationError(error, details={"recipient_address": error})
         columns["recipient_address"] = address
     return transition(
@@ -279,6 +290,6 @@ def record_provider_status(
     if provider_status in ("delivered", "read") and message.status == "sent":
         transition(message, "delivered", actor=SYSTEM, now=now)
     elif provider_status in ("failed", "undelivered") and message.status in ("pending", "sent"):
-        message.error_message = error or provider_status
+        message.error_message, message.error_detail = error or provider_status, None
         transition(message, "failed", actor=SYSTEM, reason=message.error_message, now=now)
     return message

@@ -19,6 +19,7 @@ def _reset_for_retry(attempt) -> None:
     message = attempt.entity
     message.attempts = 0
     message.error_message = None
+    message.error_detail = None
     message.next_attempt_at = None
     message.failed_at = None
 

@@ -20,7 +20,6 @@ from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.messaging import queries, services
 from portal.messaging.models import CHANNEL_LABELS, CHANNELS, OutboundMessage
-from portal.messaging.rendering import message_type_label
 
 bp = Blueprint("messaging", __name__, url_prefix="/admin")
 
@@ -79,7 +78,6 @@ def messages():
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
         list_args=kept,
-        message_type_label=message_type_label,
     )
 
 
@@ -106,7 +104,6 @@ def retry(message_id):
         statuses=STATUS_LABELS,
         channels=CHANNEL_LABELS,
         list_args=_list_args()[2],
-        message_type_label=message_type_label,
     )
 
 

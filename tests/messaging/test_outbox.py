@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal import queue
@@ -182,6 +183,29 @@ def test_failing_channel_is_retried_with_backoff_then_failed(users, telegram, ru
     assert message.status == "failed"
     assert len(telegram.requests) == services.MAX_ATTEMPTS
     assert "Gave up after 5 attempts" in message.error_message
+    assert message.error_message.endswith("Telegram answered 502: Bad Gateway")
+    assert message.error_detail["code"] == "gave_up"
+    with force_locale("fr"):  # shown to a French reader in French, the inner failure too
+        shown = services.error_text(message)
+    assert shown.startswith("Abandon après 5 tentatives") and "Telegram a répondu 502" in shown
+
+
+def test_delivery_errors_are_shown_in_the_readers_language(
+    users, telegram, run_jobs, login_as, api
+):
+    message = _notify_message(users["learner"])  # no chat id: fails
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    english = "Invalid telegram_chat_id: this person has no Telegram chat id."
+    assert message.error_message == english  # what the API gives, as the seed words it
+    assert message.error_detail == {"code": "no_telegram", "params": {}}
+    admin = login_as("admin")
+    admin.post_form("/language", {"lang": "fr", "next": "/admin/messages"})
+    page = admin.get("/admin/messages").get_data(as_text=True)
+    assert "telegram_chat_id invalide" in page and english not in page
+    listed = api(users["admin"]).get("/messages", headers={"Accept-Language": "fr"}).get_json()
+    assert listed["items"][0]["error_message"] == english
 
 
 def test_redis_down_at_commit_then_delivered_by_the_relay(app, users, telegram, run_jobs):
