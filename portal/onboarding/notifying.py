@@ -131,21 +131,8 @@ def assignment_created(event, request) -> None:
 @events.on("assignment_rejected")
 def assignment_rejected(event, assignment) -> None:
     request = assignment.request
-    if event.context.get("withdrawn"):  # the coordinator took it back: the trainer is told
-        notify(
-            assignment.trainer,
-            type="assignment_withdrawn",
-            title=lambda: _("Training Assignment Withdrawn"),
-            message=lambda: _(
-                "The %(client)s assignment (%(code)s) was taken back. Reason: %(reason)s",
-                client=request.client.name,
-                code=request.request_code,
-                reason=assignment.rejection_reason or _("none given."),
-            ),
-            link=request_link(request),
-            related=request,
-            now=event.when,
-        )
+    if event.context.get("withdrawn"):  # taken back: the trainer is told, and the request's
+        _assignment_withdrawn(event, assignment)  # coordinator if someone else did it
         return
     for person in _sales(request):
         notify(
@@ -157,6 +144,46 @@ def assignment_rejected(event, assignment) -> None:
                 trainer=assignment.trainer.name,
                 client=request.client.name,
                 reason=assignment.rejection_reason or "—",
+            ),
+            link=request_link(request),
+            related=request,
+            now=event.when,
+        )
+
+
+def _assignment_withdrawn(event, assignment) -> None:
+    request = assignment.request
+
+    def reason() -> str:
+        return assignment.rejection_reason or _("none given.")
+
+    notify(
+        assignment.trainer,
+        type="assignment_withdrawn",
+        title=lambda: _("Training Assignment Withdrawn"),
+        message=lambda: _(
+            "The %(client)s assignment (%(code)s) was taken back. Reason: %(reason)s",
+            client=request.client.name,
+            code=request.request_code,
+            reason=reason(),
+        ),
+        link=request_link(request),
+        related=request,
+        now=event.when,
+    )
+    for person in _sales(request):
+        if str(person.id) == event.context.get("withdrawn_by"):
+            continue  # who took it back knows
+        notify(
+            person,
+            type="assignment_withdrawn",
+            title=lambda: _("Training Assignment Withdrawn"),
+            message=lambda: _(
+                "%(code)s for %(client)s was taken back from %(trainer)s. Reason: %(reason)s",
+                code=request.request_code,
+                client=request.client.name,
+                trainer=assignment.trainer.name,
+                reason=reason(),
             ),
             link=request_link(request),
             related=request,

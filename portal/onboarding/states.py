@@ -107,14 +107,10 @@ def _withdraw_assignment(attempt) -> None:
     if current is None or current.status != "assigned":
         return
     reason = _reason(attempt, "rejection_reason")  # none given: the trainer is told plainly
-    transition(
-        current,
-        "rejected",
-        actor=SYSTEM,
-        reason=reason,
-        context={"rejection_reason": reason, "withdrawn": True} if reason else {"withdrawn": True},
-        now=attempt.now,
-    )
+    context = {"withdrawn": True, "withdrawn_by": getattr(attempt.actor, "id", None)}
+    if reason:
+        context["rejection_reason"] = reason
+    transition(current, "rejected", actor=SYSTEM, reason=reason, context=context, now=attempt.now)
 
 
 def _set_start_date(attempt) -> None:

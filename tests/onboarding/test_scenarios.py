@@ -13,6 +13,7 @@ from portal.messaging.models import OutboundMessage
 from portal.notifications.models import Notification
 from portal.onboarding import services
 from portal.workflow.engine import transition
+from tests.factories import make_user
 from tests.onboarding.conftest import at
 
 
@@ -410,3 +411,19 @@ def test_message_in_the_contacts_language(world):
     world.session(request, 1, attendees=[world.sarah])
     [message] = messages("session_scheduled")
     assert message.locale == "fr"
+
+
+def test_a_request_taken_back_by_another_coordinator_is_told_to_its_creator(world):
+    request, assignment = world.assigned()
+    colleague = make_user(world.org, "coordinator", name="Léa")
+    transition(request, "pending", actor=colleague, reason="Tom is ill", now=at(17, 10))
+    db.session.commit()
+    assert (request.status, assignment.status) == ("pending", "rejected")
+    [to_tom] = notifications(world.tom, "assignment_withdrawn")
+    assert to_tom.message.endswith("was taken back. Reason: Tom is ill")
+    [to_sophia] = notifications(world.sophia, "assignment_withdrawn")
+    assert to_sophia.message == (
+        f"{request.request_code} for ABC Company was taken back from Tom. Reason: Tom is ill"
+    )
+    assert notifications(colleague, "assignment_withdrawn") == []  # who did it knows
+    assert notifications(world.sophia, "assignment_rejected") == []
