@@ -236,13 +236,14 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = status_label
     from portal.messaging.models import CHANNEL_LABELS
     from portal.messaging.rendering import message_type_label
-    from portal.messaging.services import error_text
+    from portal.messaging.services import error_text, failure_reason
 
     app.jinja_env.globals["message_type_label"] = message_type_label
     app.jinja_env.globals["channel_label"] = lambda channel: str(
         CHANNEL_LABELS.get(channel, channel)
     )
     app.jinja_env.globals["message_error"] = error_text
+    app.jinja_env.globals["failure_reason"] = failure_reason
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     def unread_notifications() -> int:

@@ -217,17 +217,28 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
 def _fail(message: OutboundMessage, failure: channels.Failure, now: datetime) -> None:
     message.error_message, message.error_detail = str(failure), failure.detail
     message.next_attempt_at = None
-    transition(message, "failed", actor=SYSTEM, reason=message.error_message, now=now)
+    transition(
+        message,
+        "failed",
+        actor=SYSTEM,
+        reason=message.error_message,
+        context={"error_detail": failure.detail},  # the timeline shows it translated
+        now=now,
+    )
     db.session.commit()
 
 
-def error_text(message: OutboundMessage) -> str | None:
-    """Why the message failed, in the reader's language when the failure is one of ours (a
-    provider's own words, such as a Twilio callback's, are shown as they came)."""
-    detail = message.error_detail or {}
-    if detail.get("code") in channels.FAILURES:
+def failure_reason(detail: dict | None, english: str | None) -> str | None:
+    """A failure in the reader's language when it is one of ours (a provider's own words,
+    such as a Twilio callback's, are shown as they came)."""
+    if detail and detail.get("code") in channels.FAILURES:
         return channels.failure_text(detail["code"], detail.get("params") or {})
-    return message.error_message
+    return english
+
+
+def error_text(message: OutboundMessage) -> str | None:
+    """Why the message failed, in the reader's language."""
+    return failure_reason(message.error_detail, message.error_message)
 
 
 def relay(*, now: datetime | None = None, batch: int = 200) -> int:

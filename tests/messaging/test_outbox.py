@@ -204,6 +204,8 @@ def test_delivery_errors_are_shown_in_the_readers_language(
     admin.post_form("/language", {"lang": "fr", "next": "/admin/messages"})
     page = admin.get("/admin/messages").get_data(as_text=True)
     assert "telegram_chat_id invalide" in page and english not in page
+    timeline = admin.get(f"/admin/history/message/{message.id}").get_data(as_text=True)
+    assert "telegram_chat_id invalide" in timeline and english not in timeline
     listed = api(users["admin"]).get("/messages", headers={"Accept-Language": "fr"}).get_json()
     assert listed["items"][0]["error_message"] == english
 
