@@ -25,6 +25,14 @@ from portal.workflow.machines import Machine, Transition, register
 DONE_STAGE = ("completed", "skipped")
 
 
+def _refuse(attempt, message: str):
+    """Rule 2 and the like: the move is right for this role, the items' state refuses it now
+    (409 invalid_transition, as the API contract names it)."""
+    raise InvalidTransition(
+        message, details={"old_status": attempt.source, "new_status": attempt.target}
+    )
+
+
 def _reason(attempt, key: str) -> str | None:
     value = attempt.context.get(key) or attempt.reason
     return str(value).strip() if value else None
@@ -76,8 +84,9 @@ def _has_live_assignment(attempt) -> None:
 def _assignment_completed(attempt) -> None:
     current = attempt.entity.current_assignment
     if current is None or current.status != "completed":
-        raise ValidationError(
-            _("The request cannot be completed before its training assignment is completed.")
+        _refuse(
+            attempt,
+            _("The request cannot be completed before its training assignment is completed."),
         )
 
 
@@ -86,12 +95,12 @@ def _assignment_not_accepted(attempt) -> None:
     accepted it; after that, the request is cancelled instead."""
     current = attempt.entity.current_assignment
     if current is not None and current.status != "assigned":
-        raise InvalidTransition(  # the input is right; the assignment's state refuses it: 409
+        _refuse(
+            attempt,
             _(
                 "%(trainer)s has already accepted this training: cancel the request instead.",
                 trainer=current.trainer.name,
             ),
-            details={"old_status": attempt.source, "new_status": attempt.target},
         )
 
 
@@ -201,9 +210,9 @@ def _stages_allow_completion(attempt) -> None:
         return
     stages = attempt.entity.request.stages
     if any(s.status == "in_progress" for s in stages):
-        raise ValidationError(_("The assignment cannot be completed while a stage is in progress."))
+        _refuse(attempt, _("The assignment cannot be completed while a stage is in progress."))
     if any(s.status not in DONE_STAGE for s in stages):
-        raise ValidationError(_("Every stage must be completed or skipped first."))
+        _refuse(attempt, _("Every stage must be completed or skipped first."))
 
 
 _rejection_reason = _require_reason("rejection_reason", _l("Give a reason for rejecting."))
@@ -274,9 +283,9 @@ def _stage_order(attempt) -> None:
     session = attempt.entity
     earlier = [s for s in session.request.stages if s.order < session.stage.order]
     if any(s.status not in DONE_STAGE for s in earlier):
-        raise ValidationError(_("Complete or skip the earlier stages first."))
+        _refuse(attempt, _("Complete or skip the earlier stages first."))
     if session.assignment.status not in ("accepted", "in_progress"):
-        raise ValidationError(_("The trainer must accept the assignment first."))
+        _refuse(attempt, _("The trainer must accept the assignment first."))
 
 
 def _needs_new_session(attempt) -> None:

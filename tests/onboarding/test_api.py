@@ -621,3 +621,16 @@ def test_api_an_accepted_request_cannot_be_taken_back(clients, world):
     )
     detail = c["sophia"].get(f"/onboarding-requests/{request['id']}").get_json()
     assert detail["assignment"]["status"] == "accepted"
+
+
+def test_api_rule_2_refusals_are_409_and_write_nothing(clients, world):
+    c = clients
+    request, assignment = accepted_request(c, world)
+    later = create_session(c, world, request, assignment, stage_index=1)
+    early = put_status(c["tom"], "training-sessions", later["id"], "in_progress")
+    assert early.status_code == 409
+    error = early.get_json()["error"]
+    assert error["code"] == "invalid_transition" and "earlier stages" in error["message"]
+    assert error["details"] == {"old_status": "scheduled", "new_status": "in_progress"}
+    history = c["tom"].get(f"/training-sessions/{later['id']}/status-history").get_json()
+    assert [h["new_status"] for h in history["status_changes"]] == ["scheduled"]

@@ -348,18 +348,20 @@ def test_scenario_8_urgent_priority(world):
 def test_rule_2_stages_in_order_and_no_early_completion(world):
     request, assignment = world.accepted()
     later = world.session(request, 2, day=20)
-    with pytest.raises(ValidationError):
+    # Refused by the items' state, not by the input: 409 invalid_transition in the API.
+    with pytest.raises(InvalidTransition) as refused:
         transition(later, "in_progress", actor=world.tom)
+    assert refused.value.status == 409 and "earlier stages" in refused.value.message
     db.session.rollback()
     first = world.session(request, 1, day=21)
     transition(first, "in_progress", actor=world.tom)
     db.session.commit()
     from portal.workflow.actors import SYSTEM
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidTransition):
         transition(assignment, "completed", actor=SYSTEM)
     db.session.rollback()
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidTransition):
         transition(request, "completed", actor=SYSTEM)
     db.session.rollback()
     assert assignment.status == "in_progress" and request.status == "in_progress"
