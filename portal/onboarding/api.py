@@ -162,14 +162,20 @@ def material_json(m) -> dict:
 def request_json(r, viewer) -> dict:
     current = r.current_assignment
     sessions = r.sessions
+    client = {"id": str(r.client.id), "name": r.client.name}
     if viewer.role == "learner":
         sessions = [s for s in sessions if any(a.user_id == viewer.id for a in s.attendees)]
+    else:  # whom a session can invite: its `attendee_ids` are these user ids
+        client["contacts"] = [
+            {"user_id": str(c.user.id), "name": c.user.name, "email": c.user.email}
+            for c in r.client.contacts
+        ]
     return {
         "id": str(r.id),
         "request_code": r.request_code,
         "status": r.status,
         "priority": r.priority,
-        "client": {"id": str(r.client.id), "name": r.client.name},
+        "client": client,
         "training_program": {"id": str(r.program.id), "name": r.program.name},
         "notes": r.notes,
         "created_at": utc_iso(r.created_at),

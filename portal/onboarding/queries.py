@@ -91,6 +91,9 @@ SESSION_IN_FULL = (
 )
 # What the API adds to a listed request: its trainers and its sessions in full.
 REQUEST_IN_FULL = (
+    selectinload(OnboardingRequest.client)
+    .selectinload(Client.contacts)
+    .selectinload(ClientContact.user),
     selectinload(OnboardingRequest.assignments).selectinload(TrainingAssignment.trainer),
     selectinload(OnboardingRequest.sessions).selectinload(TrainingSession.stage),
     selectinload(OnboardingRequest.sessions)

@@ -634,3 +634,20 @@ def test_api_rule_2_refusals_are_409_and_write_nothing(clients, world):
     assert error["details"] == {"old_status": "scheduled", "new_status": "in_progress"}
     history = c["tom"].get(f"/training-sessions/{later['id']}/status-history").get_json()
     assert [h["new_status"] for h in history["status_changes"]] == ["scheduled"]
+
+
+def test_api_a_trainer_finds_whom_to_invite_in_the_request(clients, world):
+    """`attendee_ids` are the client's contacts: the request tells its trainer who they are."""
+    c = clients
+    request, assignment = accepted_request(c, world)
+    detail = c["tom"].get(f"/onboarding-requests/{request['id']}").get_json()
+    contacts = {p["name"]: p["user_id"] for p in detail["client"]["contacts"]}
+    assert set(contacts) == {"John", "Sarah", "Mike"}
+    session = create_session(
+        c, world, request, assignment, attendee_ids=[contacts["John"], contacts["Sarah"]]
+    )
+    assert {a["user_id"] for a in session["attendees"]} == {contacts["John"], contacts["Sarah"]}
+    listed = c["tom"].get("/onboarding-requests").get_json()["items"]
+    assert listed[0]["client"]["contacts"]  # lists carry them too
+    john = c["john"].get(f"/onboarding-requests/{request['id']}").get_json()
+    assert "contacts" not in john["client"]  # a learner is not shown the others' details
