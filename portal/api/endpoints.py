@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -68,8 +69,10 @@ def _field_message(error: dict) -> str:
         return _("Must be at least %(n)s.", n=ctx.get("ge", ctx.get("gt", "")))
     if kind in {"less_than_equal", "less_than"}:
         return _("Must be at most %(n)s.", n=ctx.get("le", ctx.get("lt", "")))
-    if kind in {"literal_error", "enum"}:
-        return _("Choose one of: %(choices)s.", choices=ctx.get("expected", ""))
+    if kind in {"literal_error", "enum"}:  # pydantic words the list in English ("… or …")
+        expected = str(ctx.get("expected", ""))
+        choices = re.findall(r"'([^']*)'", expected) or [expected]
+        return _("Choose one of: %(choices)s.", choices=", ".join(choices))
     if kind in {"datetime_type", "datetime_parsing", "datetime_from_date_parsing"}:
         return _("Enter a date and time in ISO 8601 format with an offset.")
     if kind in {"date_type", "date_parsing", "date_from_datetime_parsing"}:

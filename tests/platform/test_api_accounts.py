@@ -255,3 +255,16 @@ def test_nul_character_in_a_body_or_query_is_422(api, users):
     # Who asks is checked first: nobody gets 401, the wrong role 403, before the input is read.
     assert api().get("/users?q=a\x00b").status_code == 401
     assert client.get("/users?q=a\x00b").status_code == 403
+
+
+def test_a_choice_error_lists_the_choices_without_english_words(api, users):
+    client = api(users["coordinator"])
+    for language, start in (("fr", "Choisissez parmi : "), ("tr", "")):
+        answer = client.get(
+            "/onboarding-requests?status=bogus", headers={"Accept-Language": language}
+        )
+        assert answer.status_code == 422
+        message = answer.get_json()["error"]["details"]["status"]
+        assert message.startswith(start)
+        assert "pending, assigned, in_progress, completed, cancelled" in message
+        assert " or " not in message and "'" not in message
