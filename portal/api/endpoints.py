@@ -45,6 +45,8 @@ class Operation:
     content_type: str = "application/json"
     # path parameter -> callable giving its JSON schema when the document is built
     path_schemas: dict = field(default_factory=dict)
+    # the JSON schema of a multipart/form-data body (an upload), read by the handler itself
+    form_schema: dict | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -203,6 +205,7 @@ def endpoint(
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
     path_schemas: dict | None = None,
+    form_schema: dict | None = None,
 ):
     """Register an API handler. It receives `body` and `query` models when declared and
     returns a dict (validated against `response`) or a ready Flask response.
@@ -260,6 +263,7 @@ def endpoint(
                 errors=errors,
                 content_type=content_type,
                 path_schemas=path_schemas or {},
+                form_schema=form_schema,
             )
         )
         return wrapper

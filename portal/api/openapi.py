@@ -84,6 +84,11 @@ def build_document() -> dict:
                 "required": True,
                 "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
             }
+        elif op.form_schema is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": op.form_schema}},
+            }
         success: dict = {"description": "OK"}
         if op.response is not None:
             success["content"] = {op.content_type: {"schema": refs[(op.response, "validation")]}}

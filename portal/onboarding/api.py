@@ -15,7 +15,7 @@ from portal.core.i18n import local_iso, utc_iso
 from portal.core.pagination import PageQuery, paginate, paginate_list
 from portal.extensions import db
 from portal.onboarding import queries, services
-from portal.onboarding.models import Client, ClientContact, TrainingProgram
+from portal.onboarding.models import MATERIAL_TYPES, Client, ClientContact, TrainingProgram
 from portal.onboarding.schemas import (
     AssignIn,
     AssignmentList,
@@ -523,6 +523,15 @@ def reschedule(session_id, body: RescheduleIn):
     status=201,
     roles=("trainer",),
     errors=(403, 404, 413, 422),
+    form_schema={
+        "type": "object",
+        "required": ["file", "material_type"],
+        "properties": {
+            "file": {"type": "string", "format": "binary", "description": "up to 20 MB"},
+            "material_type": {"type": "string", "enum": list(MATERIAL_TYPES)},
+            "description": {"type": "string", "maxLength": 300},
+        },
+    },
 )
 def upload_material(session_id):
     user = current_api_user()

@@ -237,6 +237,11 @@ def test_openapi_document_lists_every_api_route(app, api):
     schema = document["components"]["schemas"][schema_ref.rsplit("/", 1)[1]]
     assert {"locale", "timezone", "telegram_chat_id", "phone"} <= set(schema["properties"])
     assert "422" in patch_me["responses"]
+    upload = paths["/api/v1/training-sessions/{session_id}/materials"]["post"]["requestBody"]
+    form = upload["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file", "material_type"]
+    assert form["properties"]["file"]["format"] == "binary"
+    assert "recording" in form["properties"]["material_type"]["enum"]
 
 
 def test_nul_character_in_a_body_or_query_is_422(api, users):
