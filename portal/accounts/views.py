@@ -35,7 +35,7 @@ from portal.core.errors import DomainError, ValidationError
 from portal.core.forms import apply_errors
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.navigation import registry
-from portal.core.pagination import paginate, parse_window
+from portal.core.pagination import page_asked, paginate
 from portal.core.permissions import public, roles_required
 from portal.extensions import db, limiter, login_manager
 
@@ -261,12 +261,7 @@ ROLE_FILTERS = ("admin", "coordinator", "trainer", "learner")
 def _users_context(form=None):
     role = request.args.get("role") if request.args.get("role") in ROLE_FILTERS else None
     search = (request.args.get("q") or "").strip()[:100]
-    try:
-        limit, offset = parse_window(
-            request.args.get("limit"), request.args.get("offset"), default=25
-        )
-    except ValidationError:
-        limit, offset = 25, 0
+    limit, offset, _carried = page_asked(request.args, default=25)
     page = paginate(
         queries.list_users(organisation_id=current_user.organisation_id, role=role, search=search),
         limit,

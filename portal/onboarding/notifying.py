@@ -153,38 +153,38 @@ def assignment_rejected(event, assignment) -> None:
 
 def _assignment_withdrawn(event, assignment) -> None:
     request = assignment.request
+    values = {
+        "client": request.client.name,
+        "code": request.request_code,
+        "trainer": assignment.trainer.name,
+    }
 
-    def reason() -> str:
-        return assignment.rejection_reason or _("none given.")
-
-    notify(
-        assignment.trainer,
-        type="assignment_withdrawn",
-        title=lambda: _("Training Assignment Withdrawn"),
-        message=lambda: _(
+    def to_trainer() -> str:
+        return _(
             "The %(client)s assignment (%(code)s) was taken back. Reason: %(reason)s",
-            client=request.client.name,
-            code=request.request_code,
-            reason=reason(),
-        ),
-        link=request_link(request),
-        related=request,
-        now=event.when,
-    )
-    for person in _sales(request):
-        if str(person.id) == event.context.get("withdrawn_by"):
-            continue  # who took it back knows
+            reason=assignment.rejection_reason or _("none given."),
+            **values,
+        )
+
+    def to_coordinator() -> str:
+        return _(
+            "%(code)s for %(client)s was taken back from %(trainer)s. Reason: %(reason)s",
+            reason=assignment.rejection_reason or _("none given."),
+            **values,
+        )
+
+    told = [(assignment.trainer, to_trainer)]
+    told += [  # the request's coordinator, unless they took it back themselves
+        (person, to_coordinator)
+        for person in _sales(request)
+        if str(person.id) != event.context.get("withdrawn_by")
+    ]
+    for person, message in told:
         notify(
             person,
             type="assignment_withdrawn",
             title=lambda: _("Training Assignment Withdrawn"),
-            message=lambda: _(
-                "%(code)s for %(client)s was taken back from %(trainer)s. Reason: %(reason)s",
-                code=request.request_code,
-                client=request.client.name,
-                trainer=assignment.trainer.name,
-                reason=reason(),
-            ),
+            message=message,
             link=request_link(request),
             related=request,
             now=event.when,

@@ -90,11 +90,17 @@ def _assignment_completed(attempt) -> None:
         )
 
 
+def can_take_back(request) -> bool:
+    """Whether the request's trainer has not answered yet (the page offers Take back then)."""
+    current = request.current_assignment
+    return current is not None and current.status == "assigned"
+
+
 def _assignment_not_accepted(attempt) -> None:
     """A coordinator takes a request back (pending ↔ assigned) only before the trainer has
     accepted it; after that, the request is cancelled instead."""
     current = attempt.entity.current_assignment
-    if current is not None and current.status != "assigned":
+    if current is not None and not can_take_back(attempt.entity):
         _refuse(
             attempt,
             _(
@@ -104,17 +110,11 @@ def _assignment_not_accepted(attempt) -> None:
         )
 
 
-def can_take_back(request) -> bool:
-    """Whether the request's trainer has not answered yet (the page offers Take back then)."""
-    current = request.current_assignment
-    return current is not None and current.status == "assigned"
-
-
 def _withdraw_assignment(attempt) -> None:
     """The trainer's still unanswered assignment ends, as rejected on the coordinator's word."""
-    current = attempt.entity.current_assignment
-    if current is None or current.status != "assigned":
+    if not can_take_back(attempt.entity):  # no trainer, or the system after a rejection
         return
+    current = attempt.entity.current_assignment
     reason = _reason(attempt, "rejection_reason")  # none given: the trainer is told plainly
     context = {"withdrawn": True, "withdrawn_by": getattr(attempt.actor, "id", None)}
     if reason:

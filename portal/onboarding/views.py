@@ -17,7 +17,7 @@ from portal.core.forms import apply_errors
 from portal.core.htmx import redirect_to, render
 from portal.core.i18n import local_to_utc
 from portal.core.navigation import registry
-from portal.core.pagination import paginate, parse_window
+from portal.core.pagination import page_asked, paginate
 from portal.core.permissions import public, roles_required
 from portal.extensions import db
 from portal.onboarding import permissions, queries, services
@@ -85,12 +85,7 @@ def requests():
     priority = request.args.get("priority") if request.args.get("priority") in PRIORITIES else None
     if status not in REQUEST.states:
         status = None
-    try:
-        limit, offset = parse_window(
-            request.args.get("limit"), request.args.get("offset"), default=25
-        )
-    except DomainError:
-        limit, offset = 25, 0
+    limit, offset, _carried = page_asked(request.args, default=25)
     page = paginate(
         queries.list_requests(current_user, status=status, priority=priority), limit, offset
     )

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 from portal.core.errors import DomainError
 from portal.core.htmx import render
 from portal.core.navigation import registry
-from portal.core.pagination import paginate, parse_window
+from portal.core.pagination import DEFAULT_LIMIT, page_asked, paginate
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.workflow import diagrams, machines, queries
@@ -78,10 +78,7 @@ def changes():
         SelectChoice(kind, str(label)) for kind, label in ACTOR_KINDS.items()
     ]
     valid = form.validate()
-    try:
-        limit, offset = parse_window(request.args.get("limit"), request.args.get("offset"))
-    except DomainError:
-        limit, offset = 50, 0
+    limit, offset, _carried = page_asked(request.args, default=DEFAULT_LIMIT)
     query = queries.list_recent_changes(
         organisation_id=current_user.organisation_id,
         machine=form.machine.data or None if valid else None,
