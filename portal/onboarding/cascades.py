@@ -45,10 +45,30 @@ def session_called_off(event, session) -> None:
     _complete_stage_if_done(session.stage, event.when)
 
 
-@events.on("stage_progress_completed")
 @events.on("stage_progress_skipped")
+def stage_skipped(event, stage) -> None:
+    """A skipped stage's scheduled sessions are called off (their invitations with them), so
+    nothing of a finished training is left open."""
+    for session in stage.sessions:
+        if session.status == "scheduled":
+            transition(
+                session,
+                "cancelled",
+                actor=SYSTEM,
+                reason=stage.notes,
+                context={"stage_skipped": True},
+                now=event.when,
+            )
+    _close_request_if_done(stage, event.when)
+
+
+@events.on("stage_progress_completed")
 def stage_done(event, stage) -> None:
     """Rule 1: when every stage is completed or skipped, the assignment is completed."""
+    _close_request_if_done(stage, event.when)
+
+
+def _close_request_if_done(stage, now) -> None:
     refresh_stage_progress(stage)
     request = stage.request
     if request.status not in ("assigned", "in_progress"):
@@ -56,7 +76,7 @@ def stage_done(event, stage) -> None:
     if all(s.status in DONE_STAGE for s in request.stages):
         assignment = request.current_assignment
         if assignment is not None and assignment.status in ("accepted", "in_progress"):
-            transition(assignment, "completed", actor=SYSTEM, now=event.when)
+            transition(assignment, "completed", actor=SYSTEM, now=now)
 
 
 @events.on("assignment_completed")

@@ -20,7 +20,7 @@ from portal.onboarding.models import (
 )
 from portal.workflow.actors import SYSTEM
 from portal.workflow.engine import transition
-from portal.workflow.machines import Machine, Transition, register
+from portal.workflow.machines import Machine, Transition, register, status_label
 
 DONE_STAGE = ("completed", "skipped")
 
@@ -53,6 +53,27 @@ def _store(column: str, key: str):
             setattr(attempt.entity, column, value)
 
     return effect
+
+
+CLOSED_REQUEST = ("completed", "cancelled")
+
+
+def _request_open(attempt) -> None:
+    """A completed or cancelled request is closed: people no longer move its stages and
+    sessions (its own cascades, run by the system, still do)."""
+    if attempt.actor is SYSTEM:
+        return
+    request = attempt.entity.request
+    if request.status in CLOSED_REQUEST:
+        _refuse(
+            attempt,
+            _(
+                "Request %(code)s is closed (%(status)s): its stages and sessions can no longer"
+                " change.",
+                code=request.request_code,
+                status=status_label("onboarding_request", request.status),
+            ),
+        )
 
 
 # --- how the admin pages name an item, and link to it ------------------------------------
@@ -279,13 +300,30 @@ ASSIGNMENT = register(
 
 
 def _stage_order(attempt) -> None:
-    """Rule 2: stages in order — earlier stages must be completed or skipped."""
+    """Rule 2: stages in order, and only once the trainer has accepted the assignment."""
     session = attempt.entity
     earlier = [s for s in session.request.stages if s.order < session.stage.order]
     if any(s.status not in DONE_STAGE for s in earlier):
         _refuse(attempt, _("Complete or skip the earlier stages first."))
-    if session.assignment.status not in ("accepted", "in_progress"):
+    if session.stage.status in DONE_STAGE:
+        _refuse(
+            attempt,
+            _(
+                "The stage %(stage)s is already %(status)s.",
+                stage=session.stage.name,
+                status=status_label("stage_progress", session.stage.status),
+            ),
+        )
+    if session.assignment.status == "assigned":
         _refuse(attempt, _("The trainer must accept the assignment first."))
+    if session.assignment.status not in ("accepted", "in_progress"):
+        _refuse(
+            attempt,
+            _(
+                "This training assignment is %(status)s.",
+                status=status_label("assignment", session.assignment.status),
+            ),
+        )
 
 
 def _needs_new_session(attempt) -> None:
@@ -316,7 +354,11 @@ SESSION = register(
         },
         transitions=[
             Transition(
-                "scheduled", "in_progress", ("trainer",), guards=(_stage_order,), label=_l("Start")
+                "scheduled",
+                "in_progress",
+                ("trainer",),
+                guards=(_request_open, _stage_order),
+                label=_l("Start"),
             ),
             Transition(
                 "in_progress",
@@ -329,10 +371,13 @@ SESSION = register(
                 "scheduled",
                 "cancelled",
                 ("trainer", "system"),
+                guards=(_request_open,),
                 effects=(_store("cancellation_reason", "cancellation_reason"),),
                 label=_l("Cancel"),
             ),
-            Transition("scheduled", "rescheduled", ("trainer",), guards=(_needs_new_session,)),
+            Transition(
+                "scheduled", "rescheduled", ("trainer",), guards=(_request_open, _needs_new_session)
+            ),
         ],
         timestamps={
             "in_progress": "actual_start_time",
@@ -352,6 +397,36 @@ SESSION = register(
 # --- session attendee ---------------------------------------------------------------------
 
 
+def _session_not_over(attempt) -> None:
+    """An invitation is answered or withdrawn while its session is still ahead or running."""
+    if attempt.actor is SYSTEM:
+        return
+    session = attempt.entity.session
+    if session.status not in ("scheduled", "in_progress"):
+        _refuse(
+            attempt,
+            _(
+                "This session is %(status)s.",
+                status=status_label("training_session", session.status),
+            ),
+        )
+
+
+def _session_started(attempt) -> None:
+    """Attendance is taken once the session has started (during it or after it)."""
+    session = attempt.entity.session
+    if session.status not in ("in_progress", "completed"):
+        _refuse(
+            attempt,
+            _(
+                "Attendance is taken once the session has started; this session is %(status)s.",
+                status=status_label("training_session", session.status),
+            ),
+        )
+
+
+_ATTENDANCE = {"effects": (_store("notes", "notes"),), "guards": (_session_started,)}
+
 ATTENDEE = register(
     Machine(
         name="attendee",
@@ -367,13 +442,21 @@ ATTENDEE = register(
             "cancelled": _l("Cancelled"),
         },
         transitions=[
-            Transition("invited", "confirmed", ("learner", "trainer"), label=_l("Confirm")),
-            Transition("confirmed", "attended", ("trainer",), effects=(_store("notes", "notes"),)),
-            Transition("invited", "attended", ("trainer",), effects=(_store("notes", "notes"),)),
-            Transition("invited", "absent", ("trainer",), effects=(_store("notes", "notes"),)),
-            Transition("confirmed", "absent", ("trainer",), effects=(_store("notes", "notes"),)),
-            Transition("invited", "cancelled", ("trainer", "system")),
-            Transition("confirmed", "cancelled", ("trainer", "system")),
+            Transition(
+                "invited",
+                "confirmed",
+                ("learner", "trainer"),
+                guards=(_session_not_over,),
+                label=_l("Confirm"),
+            ),
+            Transition("confirmed", "attended", ("trainer",), **_ATTENDANCE),
+            Transition("invited", "attended", ("trainer",), **_ATTENDANCE),
+            Transition("invited", "absent", ("trainer",), **_ATTENDANCE),
+            Transition("confirmed", "absent", ("trainer",), **_ATTENDANCE),
+            Transition("invited", "cancelled", ("trainer", "system"), guards=(_session_not_over,)),
+            Transition(
+                "confirmed", "cancelled", ("trainer", "system"), guards=(_session_not_over,)
+            ),
         ],
         timestamps={
             "confirmed": "confirmed_at",
@@ -403,6 +486,13 @@ ATTENDEE = register(
 # --- stage progress -------------------------------------------------------------------------
 
 
+def _no_session_running(attempt) -> None:
+    """A stage is not skipped under a running session; its scheduled sessions are called off
+    by the skip (onboarding.cascades)."""
+    if any(s.status == "in_progress" for s in attempt.entity.sessions):
+        _refuse(attempt, _("A session of this stage is in progress: complete it first."))
+
+
 STAGE = register(
     Machine(
         name="stage_progress",
@@ -417,13 +507,24 @@ STAGE = register(
             "skipped": _l("Skipped"),
         },
         transitions=[
-            Transition("not_started", "in_progress", ("trainer", "system")),
-            Transition("in_progress", "completed", ("trainer", "system")),
+            Transition(
+                "not_started",
+                "in_progress",
+                ("trainer", "system"),
+                guards=(_request_open,),
+            ),
+            Transition(
+                "in_progress",
+                "completed",
+                ("trainer", "system"),
+                guards=(_request_open,),
+            ),
             *[
                 Transition(
                     source,
                     "skipped",
                     ("trainer",),
+                    guards=(_request_open, _no_session_running),
                     effects=(_store("notes", "notes"),),
                     label=_l("Skip"),
                 )

@@ -36,6 +36,7 @@ from portal.onboarding.models import PRIORITIES
 from portal.onboarding.states import (
     ASSIGNMENT,
     ATTENDEE,
+    CLOSED_REQUEST,
     REQUEST,
     SESSION,
     STAGE,
@@ -187,6 +188,7 @@ def _detail_context(req, **extra):
         "now": utcnow(),
         # Take back is offered only while the trainer has not answered (else it is refused).
         "request_hidden": () if can_take_back(req) else ("pending",),
+        "request_closed": req.status in CLOSED_REQUEST,
     }
     if current_user.role == "coordinator" and req.status == "pending":
         ctx["assign_form"] = _assign_form()
@@ -333,6 +335,7 @@ def _session_context(session, **extra):
         "session": session,
         "machines": MACHINES,
         "can_run": permissions.can_run_session(current_user, session),
+        "request_closed": session.request.status in CLOSED_REQUEST,
         "reschedule_form": RescheduleForm(formdata=None),
         "material_form": MaterialForm(formdata=None),
     }

@@ -153,6 +153,31 @@ def test_coordinator_takes_a_request_back_from_its_page(app, world):
     assert "Take back from the trainer" not in sophia.get(accepted_page).get_data(as_text=True)
 
 
+def test_pages_offer_only_what_the_state_allows(app, world):
+    from portal.workflow.engine import transition
+
+    request, _assignment = world.accepted()
+    session = world.session(request, 1, day=20, attendees=[world.john])
+    session_page = f"/onboarding/sessions/{session.id}"
+    request_page = f"/onboarding/requests/{request.id}"
+    tom = login(app.test_client(), world.tom)
+    john = login(app.test_client(), world.john)
+    # Before the session: the contact may confirm; attendance is not taken yet.
+    assert 'value="confirmed"' in john.get(session_page).get_data(as_text=True)
+    assert 'value="attended"' not in tom.get(session_page).get_data(as_text=True)
+    transition(session, "in_progress", actor=world.tom)
+    transition(session, "completed", actor=world.tom)
+    for stage in request.stages[1:]:
+        transition(stage, "skipped", actor=world.tom)
+    db.session.commit()
+    assert request.status == "completed"
+    # After it: attendance can still be taken, the invitation no longer answered, and the
+    # closed request's stages offer nothing.
+    assert 'value="attended"' in tom.get(session_page).get_data(as_text=True)
+    assert 'value="confirmed"' not in john.get(session_page).get_data(as_text=True)
+    assert 'value="skipped"' not in tom.get(request_page).get_data(as_text=True)
+
+
 def test_session_form_errors_come_back_with_the_form(app, world):
     request, _assignment = world.accepted()
     tom = login(app.test_client(), world.tom)

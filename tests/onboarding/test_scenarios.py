@@ -367,6 +367,98 @@ def test_rule_2_stages_in_order_and_no_early_completion(world):
     assert assignment.status == "in_progress" and request.status == "in_progress"
 
 
+def test_skipping_a_stage_calls_off_its_scheduled_sessions(world):
+    request, assignment = world.accepted()
+    for order, day in ((1, 20), (2, 22)):
+        run_session(
+            world, world.session(request, order, day=day), start=at(day, 10), end=at(day, 12)
+        )
+    planned = world.session(request, 3, day=25, attendees=[world.john])
+    transition(stage(request, 3), "skipped", actor=world.tom, context={"notes": "Not needed."})
+    db.session.commit()
+    # Nothing of the finished training is left open: the session and its invitation end.
+    assert planned.status == "cancelled" and planned.cancellation_reason == "Not needed."
+    assert [a.attendance_status for a in planned.attendees] == ["cancelled"]
+    assert assignment.status == "completed" and request.status == "completed"
+    assert {m.related_id for m in messages("session_cancelled")} == {planned.id}
+    # ... and it stays closed: the invitation cannot be confirmed, the session not started.
+    with pytest.raises(InvalidTransition):
+        transition(planned.attendees[0], "confirmed", actor=world.john)
+    db.session.rollback()
+    with pytest.raises(InvalidTransition):
+        transition(planned, "in_progress", actor=world.tom)
+    db.session.rollback()
+
+
+def test_a_stage_is_not_skipped_under_a_running_session(world):
+    request, _assignment = world.accepted()
+    running = world.session(request, 1, day=20)
+    transition(running, "in_progress", actor=world.tom, now=at(20, 10))
+    db.session.commit()
+    with pytest.raises(InvalidTransition) as refused:
+        transition(stage(request, 1), "skipped", actor=world.tom)
+    assert refused.value.status == 409 and "in progress" in refused.value.message
+    db.session.rollback()
+    assert stage(request, 1).status == "in_progress" and running.status == "in_progress"
+
+
+def test_a_closed_request_keeps_its_stages_and_sessions(world):
+    request, assignment = world.accepted()
+    for order, day in ((1, 20), (2, 22), (3, 24)):
+        run_session(
+            world, world.session(request, order, day=day), start=at(day, 10), end=at(day, 12)
+        )
+    assert request.status == "completed"
+    with pytest.raises(InvalidTransition) as refused:
+        transition(stage(request, 3), "skipped", actor=world.tom)
+    assert refused.value.status == 409
+    assert "REQ-2024-001" in refused.value.message and "closed" in refused.value.message
+    db.session.rollback()
+    assert stage(request, 3).status == "completed" and request.progress_percentage == 100
+
+
+def test_a_session_of_an_ended_assignment_says_so(world):
+    request, assignment = world.accepted()
+    session = world.session(request, 1, day=20)
+    from portal.workflow.actors import SYSTEM
+
+    # the assignment ended early while the request stays open (as after a cancellation)
+    transition(assignment, "completed", actor=SYSTEM, context={"early_termination": True})
+    db.session.commit()
+    with pytest.raises(InvalidTransition) as refused:
+        transition(session, "in_progress", actor=world.tom)
+    assert "accept" not in refused.value.message and "Completed" in refused.value.message
+    db.session.rollback()
+
+
+def test_attendance_follows_the_session(world):
+    request, _assignment = world.accepted()
+    session = world.session(request, 1, day=20, attendees=[world.john, world.sarah])
+    john, sarah = sorted(session.attendees, key=lambda a: a.user.name)
+    # Before the session starts: answered, not taken.
+    for status in ("attended", "absent"):
+        with pytest.raises(InvalidTransition) as refused:
+            transition(john, status, actor=world.tom)
+        assert "once the session has started" in refused.value.message
+        db.session.rollback()
+    transition(john, "confirmed", actor=world.john)
+    db.session.commit()
+    transition(session, "in_progress", actor=world.tom, now=at(20, 10))
+    transition(session, "completed", actor=world.tom, now=at(20, 12))
+    db.session.commit()
+    # After it: taken (late marking is allowed), no longer answered or withdrawn.
+    with pytest.raises(InvalidTransition):
+        transition(sarah, "confirmed", actor=world.sarah)
+    db.session.rollback()
+    with pytest.raises(InvalidTransition):
+        transition(sarah, "cancelled", actor=world.tom)
+    db.session.rollback()
+    transition(john, "attended", actor=world.tom)
+    transition(sarah, "absent", actor=world.tom)
+    db.session.commit()
+    assert (john.attendance_status, sarah.attendance_status) == ("attended", "absent")
+
+
 def test_rule_5_progress_is_completed_over_total(world):
     request, _assignment = world.accepted()
     one = world.session(request, 1, day=20)
