@@ -268,16 +268,7 @@ def retry_message(message: OutboundMessage, *, actor, now: datetime | None = Non
     """An admin sends a failed message again, to where its recipient can be reached now: a chat
     id or phone number added since the first try is used. A recipient still without one is
     refused before anything is queued."""
-    columns = {}
-    if message.recipient is not None and message.status == "failed":
-        address = address_of(message.recipient, message.channel)
-        if not address:
-            error = channels.failure_text(channels.missing_address(message.channel), {})
-            raise ValidationError(error, details={"recipient_address": error})
-        columns["recipient_address"] = address
-    return transition(
-        message, "pending", actor=actor, reason=_("Retried by hand"), columns=columns, now=now
-    )
+    return transition(message, "pending", actor=actor, reason=_("Retried by hand"), now=now)
 
 
 @events.on("message_pending")

@@ -293,6 +293,7 @@ ASSIGNMENT = register(
             joinedload(TrainingAssignment.trainer),
         ),
         page=lambda a: _request_page(a.request),
+        system_context=frozenset({"withdrawn", "withdrawn_by", "early_termination"}),
     )
 )
 
@@ -391,6 +392,7 @@ SESSION = register(
         describe=lambda s: f"{s.request.request_code} · {_session_words(s)}",
         describe_load=(joinedload(TrainingSession.request), joinedload(TrainingSession.stage)),
         page=_session_page,
+        system_context=frozenset({"rescheduled_to", "request_cancelled", "stage_skipped"}),
     )
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from portal.api.endpoints import current_api_user, endpoint
-from portal.core.errors import NotFound
+from portal.core.errors import NotFound, ValidationError
 from portal.core.i18n import local_iso, utc_iso
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -46,6 +46,16 @@ def _machine(collection: str):
     return machine
 
 
+def _refuse_system_context(machine, context: dict | None) -> None:
+    reserved = sorted(set(context or ()) & machine.system_context)
+    if reserved:
+        message = _("Set by Parcours itself; it cannot be sent.")
+        raise ValidationError(
+            _("Please check the form."),
+            details={f"context_data.{key}": message for key in reserved},
+        )
+
+
 @endpoint(
     "/<collection>/<entity_id>/status",
     method="PUT",
@@ -59,6 +69,7 @@ def _machine(collection: str):
 def put_status(collection, entity_id, body: StatusUpdate):
     actor = current_api_user()
     machine = _machine(collection)
+    _refuse_system_context(machine, body.context_data)
     entity = queries.get_entity(machine, entity_id, actor=actor)
     result = transition(
         entity,

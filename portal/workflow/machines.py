@@ -47,6 +47,9 @@ class Machine:
     describe_load: tuple = ()
     # page(entity) -> str | None: the address of the item's own page.
     page: Callable | None = None
+    # Context keys only the services and cascades write (a take-back, a reschedule's new
+    # session): guards and handlers trust them, so a caller of the status API may not send them.
+    system_context: frozenset[str] = frozenset()
 
     def __post_init__(self):
         for t in self.transitions:

@@ -246,6 +246,19 @@ def test_admin_retries_a_failed_message(users, telegram, run_jobs, api):
     assert refused.get_json()["error"]["message"].startswith("telegram_chat_id invalide")
     assert db.session.get(OutboundMessage, message.id).status == "failed"
     assert run_jobs() is False
+    # The status API is the same retry, with the same check; the failure's code is the
+    # system's own and cannot be sent.
+    status = f"/messages/{message.id}/status"
+    by_status = api(users["admin"]).put(status, json={"new_status": "pending"})
+    assert by_status.status_code == 422
+    assert "recipient_address" in by_status.get_json()["error"]["details"]
+    faked = api(users["admin"]).put(
+        status, json={"new_status": "pending", "context_data": {"error_detail": {"code": "x"}}}
+    )
+    assert faked.status_code == 422
+    assert "context_data.error_detail" in faked.get_json()["error"]["details"]
+    assert db.session.get(OutboundMessage, message.id).status == "failed"
+    assert run_jobs() is False
     # The learner adds a chat id: the retry goes there.
     users["learner"].telegram_chat_id = "5550001"
     db.session.commit()

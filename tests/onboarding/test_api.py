@@ -608,6 +608,24 @@ def test_api_coordinator_takes_a_request_back_before_the_trainer_answers(clients
     assert told[0]["message"].endswith("Reason: none given.")
 
 
+def test_api_callers_cannot_send_the_systems_own_context(clients, world):
+    """A take-back and a reschedule mark their changes with context the guards trust; sent
+    by hand they would skip the checks (a rejection without a reason, a reschedule to
+    nowhere), so the status API refuses them and writes nothing."""
+    c = clients
+    request, assignment = assigned_request(c, world)
+    path = f"/assignments/{assignment['id']}/status"
+    context = {"withdrawn": True, "withdrawn_by": str(world.sophia.id)}
+    faked = c["tom"].put(path, json={"new_status": "rejected", "context_data": context})
+    assert faked.status_code == 422
+    details = faked.get_json()["error"]["details"]
+    assert set(details) == {"context_data.withdrawn", "context_data.withdrawn_by"}
+    history = c["tom"].get(f"{path[: -len('/status')]}/status-history").get_json()
+    assert [h["new_status"] for h in history["status_changes"]] == ["assigned"]
+    fine = c["tom"].put(path, json={"new_status": "accepted", "context_data": {"note": "ok"}})
+    assert fine.status_code == 200
+
+
 def test_api_an_accepted_request_cannot_be_taken_back(clients, world):
     c = clients
     request, assignment = accepted_request(c, world)
