@@ -81,6 +81,7 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
+        self.quit_answer: str | None = None  # e.g. "421 Closing": QUIT answered oddly
         sink = self
 
         class Handler:
@@ -96,8 +97,13 @@ class SmtpSink:
             async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
                 if address.startswith("refused"):
                     return "550 No such user"
+                if address.startswith("greylisted"):
+                    return "450 4.2.0 Greylisted, try again later"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
+
+            async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+                return sink.quit_answer or "221 Bye"
 
         self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)

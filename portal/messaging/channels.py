@@ -38,6 +38,7 @@ FAILURES = {
     "twilio_refused": _l("Twilio refused the message: %(e)s"),
     "twilio_answered": _l("Twilio answered %(code)s: %(e)s"),
     "gave_up": _l("Gave up after %(n)d attempts: %(e)s"),
+    "interrupted": _l("Every attempt stopped before its outcome was recorded."),
 }
 
 
@@ -122,22 +123,40 @@ def send_email(message) -> Delivery:
     if not config.get("MAIL_SERVER"):
         return _mailbox()
     email = build_email(message)
+    smtp = None
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=TIMEOUT) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(email)
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=TIMEOUT)
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(email)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure("smtp_refused_address", e=exc) from exc
+        # 5xx for every recipient is final; a 4xx (greylisting, a full mailbox) is worth a retry
+        codes = [code for code, _text in exc.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            raise PermanentFailure("smtp_refused_address", e=exc) from exc
+        raise TemporaryFailure("smtp_answered", e=exc) from exc
     except smtplib.SMTPResponseException as exc:
         if 500 <= exc.smtp_code < 600:
             raise PermanentFailure("smtp_refused_message", e=exc.smtp_error) from exc
         raise TemporaryFailure("smtp_answered", e=exc) from exc
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         raise TemporaryFailure("smtp_unreachable", e=exc) from exc
+    finally:
+        _hang_up(smtp)
     return Delivery(transport="smtp", provider_message_id=email["Message-ID"], delivered=True)
+
+
+def _hang_up(smtp: smtplib.SMTP | None) -> None:
+    """QUIT after the message was accepted (or refused): the server's answer to it changes
+    nothing, so an odd one never turns a sent email into a failure and a resend."""
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def send_telegram(message) -> Delivery:

@@ -53,7 +53,8 @@ class OutboundMessage(db.Model):
     # {"code": …, "params": {…}}: the same error, to be shown in each reader's language
     error_detail: Mapped[dict | None] = mapped_column(JSON)
     transport: Mapped[str | None] = mapped_column(String(20))  # smtp, mailbox, telegram, twilio
-    provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    # a Twilio SID, or an email's Message-ID (which carries the sending host's name)
+    provider_message_id: Mapped[str | None] = mapped_column(String(320), index=True)
     # Not before this moment: a claim's lease, or the backoff after a failed attempt.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

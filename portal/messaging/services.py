@@ -139,6 +139,7 @@ _CLAIM = (
     .where(
         OutboundMessage.id == bindparam("message_id"),
         OutboundMessage.status == "pending",
+        OutboundMessage.attempts < MAX_ATTEMPTS,  # see relay(): a message is never sent more
         or_(
             OutboundMessage.next_attempt_at.is_(None),
             OutboundMessage.next_attempt_at <= bindparam("now"),
@@ -243,14 +244,17 @@ def error_text(message: OutboundMessage) -> str | None:
 
 def relay(*, now: datetime | None = None, batch: int = 200) -> int:
     """Re-enqueue pending messages that are due and were never picked up (or whose worker
-    died, or whose backoff is over). Returns how many were handed to the queue."""
+    died, or whose backoff is over). Returns how many were handed to the queue. A message
+    whose every attempt stopped before its outcome was written (a worker killed mid-send, an
+    error of ours) ends as failed after MAX_ATTEMPTS claims, never to be sent again."""
     now = now or utcnow()
+    due = or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now)
     rows = db.session.execute(
         select(OutboundMessage.id, OutboundMessage.attempts)
         .where(
             OutboundMessage.status == "pending",
             OutboundMessage.created_at <= now - RELAY_GRACE,
-            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+            due,
         )
         .order_by(OutboundMessage.created_at)
         .limit(batch)
@@ -258,10 +262,21 @@ def relay(*, now: datetime | None = None, batch: int = 200) -> int:
     db.session.commit()
     handed = 0
     for message_id, attempts in rows:
+        if attempts >= MAX_ATTEMPTS:
+            _give_up(message_id, attempts, now)
+            continue
         if not enqueue_delivery(str(message_id), attempts):
             break  # the queue is down; the next sweep tries again
         handed += 1
     return handed
+
+
+def _give_up(message_id, attempts: int, now: datetime) -> None:
+    message = db.session.get(OutboundMessage, message_id)
+    stopped = {"code": "interrupted", "params": {}}
+    if message.error_detail:  # the last failure a channel reported, if any
+        stopped = message.error_detail
+    _fail(message, channels.TemporaryFailure("gave_up", n=attempts, e=stopped), now)
 
 
 def retry_message(message: OutboundMessage, *, actor, now: datetime | None = None):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
 
 QUEUES = ("default", "messages", "reminders", "integrations")
 
@@ -48,12 +50,35 @@ def enqueue(
     intervals: tuple[int, ...] = (10, 60, 300),
     **kwargs,
 ):
-    """Enqueue `job_name` with plain arguments (ids, not objects). A job id makes it unique."""
-    return get_queue(queue).enqueue(
-        job_name,
-        *args,
-        job_id=job_id,
-        unique=bool(job_id),
-        retry=Retry(max=retries, interval=list(intervals)) if retries else None,
+    """Enqueue `job_name` with plain arguments (ids, not objects). A job id makes it unique:
+    DuplicateJobError while a job of that id is still waiting, scheduled or running. A job of
+    that id that is over (failed for good, stopped, cancelled) is removed and enqueued again,
+    so a relay can hand over a row whose job died before it did its work."""
+    options = {
+        "job_id": job_id,
+        "unique": bool(job_id),
+        "retry": Retry(max=retries, interval=list(intervals)) if retries else None,
         **kwargs,
-    )
+    }
+    target = get_queue(queue)
+    try:
+        return target.enqueue(job_name, *args, **options)
+    except DuplicateJobError:
+        if not _remove_if_over(job_id, target.connection):
+            raise
+    return target.enqueue(job_name, *args, **options)
+
+
+OVER = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED)
+
+
+def _remove_if_over(job_id: str, connection) -> bool:
+    """Remove the job `job_id` if it will never run again; False while it may still run."""
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return True  # gone since the enqueue looked
+    if job.get_status(refresh=True) not in OVER:
+        return False
+    job.delete()
+    return True

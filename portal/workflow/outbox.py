@@ -6,6 +6,9 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
 from portal.core.clock import utcnow
@@ -55,8 +58,10 @@ def relay(*, now: datetime | None = None, batch: int = 200) -> int:
     for event_id in ids:
         try:
             events.enqueue_dispatch(str(event_id))
-        except Exception as exc:  # queue down: try on the next sweep
+        except DuplicateJobError:
+            continue  # its job is still waiting, or waiting for its retry: not lost
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             log.warning("queue unreachable, event %s left for later: %s", event_id, exc)
-            break
+            break  # the next sweep tries again
         handed += 1
     return handed

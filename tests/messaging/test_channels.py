@@ -68,6 +68,40 @@ def test_refused_address_is_a_permanent_failure(users, smtp, run_jobs):
     assert message.status == "failed" and "refused" in message.error_message
 
 
+def test_a_greylisted_address_is_tried_again_later(users, smtp, run_jobs):
+    users["learner"].email = "greylisted@example.com"
+    message = _queue(users["learner"], "email")
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert (message.status, message.attempts) == ("pending", 1)  # 4xx: not final
+    assert message.next_attempt_at > utcnow() and "450" in message.error_message
+
+
+def test_an_odd_answer_to_quit_does_not_undo_a_sent_email(users, smtp, run_jobs):
+    smtp.quit_answer = "421 Closing the connection"
+    message = _queue(users["learner"], "email")
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "delivered" and len(smtp.messages) == 1
+
+
+def test_a_long_message_id_is_kept(users, smtp, run_jobs, monkeypatch):
+    """An email's Message-ID carries the sending host's name, which can be long."""
+    from portal.messaging import channels
+
+    host = "ip-10-0-1-23.eu-west-1.compute.internal." * 4
+    real = channels.make_msgid
+    monkeypatch.setattr(channels, "make_msgid", lambda **kw: real(domain=host.rstrip("."), **kw))
+    message = _queue(users["learner"], "email")
+    db.session.commit()
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "delivered" and len(message.provider_message_id) > 150
+    assert len(smtp.messages) == 1
+
+
 def test_smtp_down_is_retried(app, users, monkeypatch, run_jobs):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import queue
 from portal.core.clock import utcnow
@@ -230,6 +230,54 @@ def test_redis_down_at_commit_then_delivered_by_the_relay(app, users, telegram, 
     run_jobs()
     assert db.session.get(OutboundMessage, message.id).status == "delivered"
     assert len(telegram.requests) == 1
+
+
+def test_a_job_that_died_before_its_claim_is_handed_over_again(
+    users, telegram, run_jobs, monkeypatch
+):
+    """The worker's job failed before it took the message (a locked database, a worker
+    killed): the queue keeps the failed job, and the relay replaces it instead of taking it
+    for one still queued."""
+    from sqlalchemy.exc import OperationalError
+
+    users["learner"].telegram_chat_id = "5550001"
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    real_claim = services._claim
+
+    def locked(message_id, now):
+        raise OperationalError("UPDATE outbound_messages", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "_claim", locked)
+    run_jobs()
+    monkeypatch.setattr(services, "_claim", real_claim)
+    assert db.session.get(OutboundMessage, message.id).attempts == 0
+    assert services.relay(now=utcnow() + timedelta(minutes=2)) == 1
+    run_jobs()
+    assert db.session.get(OutboundMessage, message.id).status == "delivered"
+    assert len(telegram.requests) == 1
+
+
+def test_a_message_whose_attempts_never_finish_ends_failed(users, telegram, run_jobs):
+    """Claimed MAX_ATTEMPTS times without an outcome written (each worker died mid-send): the
+    relay gives up on it rather than sending it again and again."""
+    users["learner"].telegram_chat_id = "5550001"
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    run_jobs()  # delivered once, then pretend the outcome was never written
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message.id)
+        .values(status="pending", attempts=services.MAX_ATTEMPTS, next_attempt_at=utcnow())
+    )
+    db.session.commit()
+    assert services.deliver(message.id, now=utcnow() + timedelta(minutes=1)) == "skipped"
+    assert services.relay(now=utcnow() + timedelta(minutes=2)) == 0
+    assert run_jobs() is False
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "failed" and len(telegram.requests) == 1
+    assert message.error_message.startswith("Gave up after 5 attempts: Every attempt stopped")
+    assert _history(message)[-1] == ("pending", "failed")
 
 
 def test_admin_retries_a_failed_message(users, telegram, run_jobs, api):

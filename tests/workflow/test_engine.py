@@ -213,6 +213,50 @@ def test_after_commit_handlers_run_once_through_the_outbox(users, org, make_widg
     assert row.dispatched_at is not None
 
 
+def test_the_relay_goes_past_a_job_in_flight_and_hands_over_one_that_died(
+    users, org, make_widget, run_jobs
+):
+    """Three events left undispatched: one whose job is still waiting (left alone), one whose
+    job failed for good in the queue (enqueued again) and one whose enqueue was lost with
+    Redis down at commit. The sweep hands over the last two; each event runs once."""
+    from datetime import timedelta
+
+    from rq.job import Job, JobStatus
+
+    from portal import queue
+    from portal.core.clock import utcnow
+    from portal.workflow import outbox
+
+    seen = []
+
+    def remember(event):
+        seen.append(event.entity_id)
+
+    events.on("widget_active", phase="after_commit")(remember)
+    try:
+        waiting, died, lost = (make_widget(org) for _ in range(3))
+        for widget in (waiting, died, lost):
+            transition(widget, "active", actor=users["coordinator"])
+            db.session.commit()
+        integrations = queue.get_queue("integrations")
+        jobs = {job.args[0]: job for job in integrations.jobs}
+        rows = {r.payload["entity_id"]: str(r.id) for r in db.session.scalars(select(DomainEvent))}
+        died_job = jobs[rows[str(died.id)]]
+        integrations.remove(died_job)
+        died_job.set_status(JobStatus.FAILED)  # its retries are over
+        lost_job = jobs[rows[str(lost.id)]]
+        integrations.remove(lost_job)
+        lost_job.delete()
+        assert Job.exists(f"event-{rows[str(waiting.id)]}", connection=integrations.connection)
+        assert outbox.relay(now=utcnow() + timedelta(minutes=1)) == 2
+        run_jobs()
+        assert outbox.relay(now=utcnow() + timedelta(minutes=2)) == 0
+        run_jobs()
+    finally:
+        events.off("widget_active", remember, phase="after_commit")
+    assert sorted(seen) == sorted(str(w.id) for w in (waiting, died, lost))
+
+
 def test_rolled_back_transition_enqueues_nothing(users, org, make_widget, run_jobs):
     seen = []
     events.on("widget_active", phase="after_commit")(seen.append)
