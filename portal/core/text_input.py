@@ -30,16 +30,23 @@ def unstorable_message() -> str:
     return _("Text cannot contain the NUL character or an unpaired surrogate.")
 
 
+def _shown(key) -> str:
+    """A key as an error may name it: its unstorable characters as U+FFFD, so the answer is
+    text any JSON reader accepts (a lone surrogate echoed back is not)."""
+    return _UNSTORABLE.sub("\ufffd", str(key))
+
+
 def unstorable_locations(value, location: str = "") -> list[str]:
     """Where `value` (JSON-like: dicts, lists, strings) holds a NUL character or an unpaired
-    surrogate, as dotted paths ("body" for the top level)."""
+    surrogate, as dotted paths ("body" for the top level; such characters in a key are shown
+    as U+FFFD)."""
     found: list[str] = []
     if isinstance(value, str):
         if _UNSTORABLE.search(value):
             found.append(location or "body")
     elif isinstance(value, dict):
         for key, item in value.items():
-            path = f"{location}.{key}" if location else str(key)
+            path = f"{location}.{_shown(key)}" if location else _shown(key)
             if _UNSTORABLE.search(str(key)):
                 found.append(path)
             found.extend(unstorable_locations(item, path))
@@ -60,4 +67,6 @@ def storable(value: str | None) -> str | None:
 
 def multidict_nul_locations(values) -> list[str]:
     """The same for query strings and form fields (every value of every key)."""
-    return sorted({key for key, value in values.items(multi=True) if NUL in key or NUL in value})
+    return sorted(
+        {_shown(key) for key, value in values.items(multi=True) if NUL in key or NUL in value}
+    )

@@ -112,6 +112,19 @@ def test_context_data_that_cannot_be_stored_is_refused_and_nothing_is_written(
         "context_data.note": "Le texte ne peut pas contenir le caractère NUL ni un demi-codet "
         "d’indirection isolé."
     }
+    # A key that holds such a character is named with U+FFFD in its place: the answer itself
+    # is JSON every reader accepts (no lone surrogate, no NUL escaped back).
+    for key in ("\\ud800", "a\\u0000"):
+        answer = trainer.put(
+            path,
+            data='{"new_status": "active", "context_data": {"' + key + '": 1}}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 422
+        [named] = answer.get_json()["error"]["details"]
+        assert named in ("context_data.\ufffd", "context_data.a\ufffd")
+        assert "\\ud800" not in answer.get_data(as_text=True)
+        assert "\\u0000" not in answer.get_data(as_text=True)
     history = api(users["admin"]).get(f"/widgets/{widget.id}/status-history").get_json()
     assert history["total_count"] == 0
     fine = trainer.put(path, json={"new_status": "active", "context_data": {"n": [[[1.5]]]}})
