@@ -310,7 +310,7 @@ def _stage_order(attempt) -> None:
         _refuse(
             attempt,
             _(
-                "The stage %(stage)s is already %(status)s.",
+                "The stage %(stage)s is already over (%(status)s).",
                 stage=session.stage.name,
                 status=status_label("stage_progress", session.stage.status),
             ),
@@ -321,7 +321,7 @@ def _stage_order(attempt) -> None:
         _refuse(
             attempt,
             _(
-                "This training assignment is %(status)s.",
+                "This training assignment has ended (%(status)s).",
                 status=status_label("assignment", session.assignment.status),
             ),
         )
@@ -408,7 +408,7 @@ def _session_not_over(attempt) -> None:
         _refuse(
             attempt,
             _(
-                "This session is %(status)s.",
+                "This session is over (%(status)s).",
                 status=status_label("training_session", session.status),
             ),
         )
@@ -421,7 +421,7 @@ def _session_started(attempt) -> None:
         _refuse(
             attempt,
             _(
-                "Attendance is taken once the session has started; this session is %(status)s.",
+                "Attendance is taken once the session has started (this session: %(status)s).",
                 status=status_label("training_session", session.status),
             ),
         )
