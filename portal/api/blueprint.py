@@ -9,8 +9,10 @@ from portal.accounts.services import user_for_token
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.before_request
+@bp.before_app_request  # also for an unknown /api/v1 path: its 404 is in the caller's language
 def authenticate_bearer() -> None:
+    if not request.path.startswith(bp.url_prefix + "/") and request.path != bp.url_prefix:
+        return
     g.api_user = None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

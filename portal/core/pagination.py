@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Select, func, select
 
 from portal.core.errors import ValidationError
@@ -16,9 +18,20 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_OFFSET = 2**31 - 1  # what every database takes in OFFSET; no list is that long
 
+
+def _written_as_integer(value):
+    """A query string's number as people write one: digits, maybe a minus sign. Python's
+    int() would also take "1_0", "+1" or " 1"."""
+    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be a valid integer")
+    return value
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
 # The `limit` and `offset` query parameters of API lists.
-Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+Limit = Annotated[int, BeforeValidator(_written_as_integer), Field(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, BeforeValidator(_written_as_integer), Field(ge=0, le=MAX_OFFSET)]
 
 
 class PageQuery(BaseModel):

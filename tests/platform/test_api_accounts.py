@@ -209,6 +209,9 @@ def test_list_pagination_is_validated(api, users):
     assert too_far.status_code == 422
     assert "offset" in too_far.get_json()["error"]["details"]
     assert admin.get("/users?limit=abc").status_code == 422
+    for written in ("1_0", "+1", "%201", "1.0", "1e2"):  # numbers as people write them
+        assert admin.get(f"/users?limit={written}").status_code == 422, written
+    assert admin.get("/users?limit=02").status_code == 200
     assert admin.get("/users?offset=3").get_json()["items"].__len__() == 1
 
 
@@ -217,6 +220,12 @@ def test_unknown_api_path_and_method_are_json(api, users):
     missing = client.get("/nothing-here")
     assert missing.status_code == 404
     assert missing.get_json()["error"]["code"] == "not_found"
+    # in the caller's language, from the profile as on every other answer
+    users["admin"].locale = "fr"
+    db.session.commit()
+    assert client.get("/nothing-here").get_json()["error"]["message"] == "Introuvable."
+    users["admin"].locale = "en"
+    db.session.commit()
     wrong = client.put("/me", json={})
     assert wrong.status_code == 405
     assert wrong.get_json()["error"]["code"] == "method_not_allowed"
