@@ -47,6 +47,17 @@ def tick(
     return enqueued
 
 
+def enqueue_due(scheduler) -> set[str]:
+    """Move due scheduled and retried jobs to their queues, for the queues whose RQ scheduler
+    lock this process holds (taken or refreshed here). RQ's move is not atomic, so two
+    processes moving the same queue's jobs could enqueue a job twice; the lock, shared with
+    the scheduler RQ's workers start, lets one process at a time do it. Returns those queues."""
+    owned = scheduler.acquire_locks()
+    if owned:
+        scheduler.enqueue_scheduled_jobs()
+    return owned
+
+
 class Ticker(threading.Thread):
     """Every second: move due scheduled/retried jobs to their queues and enqueue periodic jobs."""
 
@@ -64,13 +75,18 @@ class Ticker(threading.Thread):
 
         connection = queue.connection(self.app)
         scheduler = RQScheduler(self.queue_names, connection=connection)
-        scheduler.prepare_registries(self.queue_names)
-        while not self.stopping.wait(self.interval):
+        try:
+            while not self.stopping.wait(self.interval):
+                try:
+                    enqueue_due(scheduler)
+                    tick(lambda name: queue.get_queue(name, self.app))
+                except Exception:  # keep ticking through a Redis hiccup
+                    self.app.logger.exception("scheduler tick failed")
+        finally:
             try:
-                scheduler.enqueue_scheduled_jobs()
-                tick(lambda name: queue.get_queue(name, self.app))
-            except Exception:  # keep ticking through a Redis hiccup
-                self.app.logger.exception("scheduler tick failed")
+                scheduler.release_locks()
+            except Exception:  # Redis gone: the locks expire by themselves
+                self.app.logger.warning("scheduler locks not released")
 
     def stop(self) -> None:
         self.stopping.set()

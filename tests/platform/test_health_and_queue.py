@@ -77,3 +77,30 @@ def test_periodic_jobs_are_enqueued_once_per_interval(app):
     later = tick(queue.get_queue, at.replace(minute=1), entries)
     assert len(first) == 1 and again == [] and len(later) == 1
     assert queue.get_queue("default").count == 2
+
+
+def test_one_process_at_a_time_moves_due_retries_to_their_queue(app):
+    """RQ moves due scheduled jobs in two steps; two workers doing it at once could enqueue
+    a retried job twice. Each takes RQ's scheduler lock first, so only one of them does."""
+    from datetime import timedelta
+
+    from rq.scheduler import RQScheduler
+
+    from worker.schedule import enqueue_due
+
+    connection = queue.connection(app)
+    default = queue.get_queue("default")
+    default.enqueue_at(datetime.now(UTC) - timedelta(seconds=5), "worker.jobs.maintenance.noop")
+    first = RQScheduler(["default"], connection=connection)
+    second = RQScheduler(["default"], connection=connection)
+    try:
+        assert enqueue_due(first) == {"default"}
+        assert enqueue_due(second) == set()  # the first holds the lock
+        assert default.count == 1
+        assert enqueue_due(first) == {"default"}  # refreshed, nothing more to move
+        assert default.count == 1
+        first.release_locks()
+        assert enqueue_due(second) == {"default"}  # free again: the other takes over
+    finally:
+        first.release_locks()
+        second.release_locks()
