@@ -87,6 +87,21 @@ def assignment_completed(event, assignment) -> None:
         transition(request, "completed", actor=SYSTEM, now=event.when)
 
 
+@events.on("onboarding_request_completed")
+def request_completed(event, request) -> None:
+    """A completed request leaves nothing open: a session still planned (a makeup for a
+    stage done since, one of a stage completed by hand) is called off, its invitations too."""
+    for session in request.sessions:
+        if session.status == "scheduled":
+            transition(
+                session,
+                "cancelled",
+                actor=SYSTEM,
+                context={"request_completed": True},
+                now=event.when,
+            )
+
+
 @events.on("assignment_rejected")
 def assignment_rejected(event, assignment) -> None:
     """Rule 4: the request goes back to pending for another trainer."""

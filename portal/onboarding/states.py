@@ -18,7 +18,7 @@ from portal.onboarding.models import (
     TrainingAssignment,
     TrainingSession,
 )
-from portal.workflow.actors import SYSTEM
+from portal.workflow.actors import SYSTEM, is_system
 from portal.workflow.engine import transition
 from portal.workflow.machines import Machine, Transition, register, status_label
 
@@ -56,12 +56,13 @@ def _store(column: str, key: str):
 
 
 CLOSED_REQUEST = ("completed", "cancelled")
+OPEN_SESSION = ("scheduled", "in_progress")  # its invitations can still be answered
 
 
 def _request_open(attempt) -> None:
     """A completed or cancelled request is closed: people no longer move its stages and
     sessions (its own cascades, run by the system, still do)."""
-    if attempt.actor is SYSTEM:
+    if is_system(attempt.actor):
         return
     request = attempt.entity.request
     if request.status in CLOSED_REQUEST:
@@ -306,15 +307,6 @@ def _stage_order(attempt) -> None:
     earlier = [s for s in session.request.stages if s.order < session.stage.order]
     if any(s.status not in DONE_STAGE for s in earlier):
         _refuse(attempt, _("Complete or skip the earlier stages first."))
-    if session.stage.status in DONE_STAGE:
-        _refuse(
-            attempt,
-            _(
-                "The stage %(stage)s is already over (%(status)s).",
-                stage=session.stage.name,
-                status=status_label("stage_progress", session.stage.status),
-            ),
-        )
     if session.assignment.status == "assigned":
         _refuse(attempt, _("The trainer must accept the assignment first."))
     if session.assignment.status not in ("accepted", "in_progress"):
@@ -372,7 +364,6 @@ SESSION = register(
                 "scheduled",
                 "cancelled",
                 ("trainer", "system"),
-                guards=(_request_open,),
                 effects=(_store("cancellation_reason", "cancellation_reason"),),
                 label=_l("Cancel"),
             ),
@@ -392,7 +383,9 @@ SESSION = register(
         describe=lambda s: f"{s.request.request_code} · {_session_words(s)}",
         describe_load=(joinedload(TrainingSession.request), joinedload(TrainingSession.stage)),
         page=_session_page,
-        system_context=frozenset({"rescheduled_to", "request_cancelled", "stage_skipped"}),
+        system_context=frozenset(
+            {"rescheduled_to", "request_cancelled", "request_completed", "stage_skipped"}
+        ),
     )
 )
 
@@ -401,10 +394,10 @@ SESSION = register(
 
 def _session_not_over(attempt) -> None:
     """An invitation is answered or withdrawn while its session is still ahead or running."""
-    if attempt.actor is SYSTEM:
+    if is_system(attempt.actor):
         return
     session = attempt.entity.session
-    if session.status not in ("scheduled", "in_progress"):
+    if session.status not in OPEN_SESSION:
         _refuse(
             attempt,
             _(

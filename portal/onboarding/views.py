@@ -37,6 +37,7 @@ from portal.onboarding.states import (
     ASSIGNMENT,
     ATTENDEE,
     CLOSED_REQUEST,
+    OPEN_SESSION,
     REQUEST,
     SESSION,
     STAGE,
@@ -189,6 +190,8 @@ def _detail_context(req, **extra):
         # Take back is offered only while the trainer has not answered (else it is refused).
         "request_hidden": () if can_take_back(req) else ("pending",),
         "request_closed": req.status in CLOSED_REQUEST,
+        # a stage is not skipped under a running session (its guard refuses it)
+        "running_stages": {s.stage_id for s in req.sessions if s.status == "in_progress"},
     }
     if current_user.role == "coordinator" and req.status == "pending":
         ctx["assign_form"] = _assign_form()
@@ -450,7 +453,10 @@ def confirm_attendance(token):
         "onboarding/confirm.html",
         attendee=attendee,
         session=attendee.session,
-        done=done or attendee.attendance_status != "invited",
+        # an invitation still open on a session that is over has nothing left to confirm
+        done=done
+        or attendee.attendance_status != "invited"
+        or attendee.session.status not in OPEN_SESSION,
     )
 
 

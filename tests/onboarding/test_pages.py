@@ -165,7 +165,13 @@ def test_pages_offer_only_what_the_state_allows(app, world):
     # Before the session: the contact may confirm; attendance is not taken yet.
     assert 'value="confirmed"' in john.get(session_page).get_data(as_text=True)
     assert 'value="attended"' not in tom.get(session_page).get_data(as_text=True)
+    assert 'value="skipped"' in tom.get(request_page).get_data(as_text=True)
     transition(session, "in_progress", actor=world.tom)
+    db.session.commit()
+    # While it runs, its stage is not offered for skipping (the other stages are).
+    page = tom.get(request_page).get_data(as_text=True)
+    assert f'id="notes-{request.stages[0].id}-skipped"' not in page
+    assert f'id="notes-{request.stages[1].id}-skipped"' in page
     transition(session, "completed", actor=world.tom)
     for stage in request.stages[1:]:
         transition(stage, "skipped", actor=world.tom)
@@ -227,6 +233,26 @@ def test_confirm_from_the_telegram_link(app, world, client):
     db.session.expire_all()
     assert request.sessions[0].attendees[0].attendance_status == "confirmed"
     assert client.get("/onboarding/attendance/forged").status_code == 404
+
+
+def test_the_telegram_link_after_the_session_offers_nothing(app, world, client):
+    from portal.workflow.engine import transition
+
+    request, _assignment = world.accepted()
+    session = world.session(request, 1, attendees=[world.john])
+    message = db.session.scalar(
+        select(OutboundMessage).where(OutboundMessage.message_type == "session_scheduled")
+    )
+    path = re.search(r"http://localhost(/onboarding/attendance/\S+)", message.content).group(1)
+    transition(session, "in_progress", actor=world.tom)
+    transition(session, "completed", actor=world.tom)
+    db.session.commit()
+    for answer in (client.get(path), client.post_form(path)):
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "I will attend" not in page
+        assert "nothing to confirm for this session any more" in page
+    db.session.expire_all()
+    assert session.attendees[0].attendance_status == "invited"
 
 
 def test_clients_and_programs_pages(app, world):

@@ -216,6 +216,9 @@ def test_scenario_4_no_show_and_makeup(world):
     )
     db.session.commit()
     assert makeup.is_makeup and makeup.status == "scheduled"
+    # The makeup runs although its stage is completed already.
+    run_session(world, makeup, start=at(23, 10), end=at(23, 12))
+    assert makeup.status == "completed" and stage(request, 1).status == "completed"
 
 
 def test_scenario_5_cancelled_by_sales(world):
@@ -417,18 +420,21 @@ def test_a_closed_request_keeps_its_stages_and_sessions(world):
     assert stage(request, 3).status == "completed" and request.progress_percentage == 100
 
 
-def test_a_session_of_an_ended_assignment_says_so(world):
+def test_a_completed_request_calls_off_what_is_still_planned(world):
+    """A makeup planned for a completed stage is still ahead when the last stage ends: the
+    request completes, and the makeup with its invitation is called off (nothing is left
+    open that nobody could answer); a trainer may still cancel a planned session by hand."""
     request, assignment = world.accepted()
-    session = world.session(request, 1, day=20)
-    from portal.workflow.actors import SYSTEM
-
-    # the assignment ended early while the request stays open (as after a cancellation)
-    transition(assignment, "completed", actor=SYSTEM, context={"early_termination": True})
-    db.session.commit()
-    with pytest.raises(InvalidTransition) as refused:
-        transition(session, "in_progress", actor=world.tom)
-    assert "accept" not in refused.value.message and "Completed" in refused.value.message
-    db.session.rollback()
+    run_session(world, world.session(request, 1, day=20), start=at(20, 10), end=at(20, 12))
+    makeup = world.session(request, 1, day=27, attendees=[world.john], is_makeup=True)
+    for order, day in ((2, 22), (3, 24)):
+        run_session(
+            world, world.session(request, order, day=day), start=at(day, 10), end=at(day, 12)
+        )
+    assert request.status == "completed" and assignment.status == "completed"
+    assert makeup.status == "cancelled"
+    assert [a.attendance_status for a in makeup.attendees] == ["cancelled"]
+    assert makeup.id in {m.related_id for m in messages("session_cancelled")}
 
 
 def test_attendance_follows_the_session(world):
