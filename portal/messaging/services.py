@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, or_, select, update
 
 from portal import queue
 from portal.core.clock import utcnow
-from portal.core.errors import ValidationError
+from portal.core.errors import DomainError, ValidationError
 from portal.core.text_input import storable
 from portal.core.transactions import after_commit
 from portal.extensions import db
@@ -272,11 +272,20 @@ def relay(*, now: datetime | None = None, batch: int = 200) -> int:
 
 
 def _give_up(message_id, attempts: int, now: datetime) -> None:
-    message = db.session.get(OutboundMessage, message_id)
+    """Fail a message whose attempts are used up, unless its last attempt wrote an outcome
+    meanwhile (the failed move only matches a row still pending: else nothing is written)."""
+    message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+    if message is None or message.status != "pending":
+        return
+    if message.next_attempt_at is not None and message.next_attempt_at > now:
+        return  # claimed again since the sweep read it
     stopped = {"code": "interrupted", "params": {}}
     if message.error_detail:  # the last failure a channel reported, if any
         stopped = message.error_detail
-    _fail(message, channels.TemporaryFailure("gave_up", n=attempts, e=stopped), now)
+    try:
+        _fail(message, channels.TemporaryFailure("gave_up", n=attempts, e=stopped), now)
+    except DomainError:  # its attempt wrote sent, delivered or failed a moment ago
+        db.session.rollback()
 
 
 def retry_message(message: OutboundMessage, *, actor, now: datetime | None = None):

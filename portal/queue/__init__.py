@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import redis
 from flask import Flask, current_app
+from redis.exceptions import WatchError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -73,12 +74,21 @@ OVER = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINIS
 
 
 def _remove_if_over(job_id: str, connection) -> bool:
-    """Remove the job `job_id` if it will never run again; False while it may still run."""
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        return True  # gone since the enqueue looked
-    if job.get_status(refresh=True) not in OVER:
-        return False
-    job.delete()
+    """Remove the job `job_id` if it will never run again; False while it may still run.
+    The job's key is watched from the read to the removal: if another process replaced the
+    job meanwhile (two relays at once), this one leaves the new job alone."""
+    with connection.pipeline() as pipe:
+        try:
+            pipe.watch(Job.key_for(job_id))
+            try:
+                job = Job.fetch(job_id, connection=connection)
+            except NoSuchJobError:
+                return True  # gone since the enqueue looked
+            if job.get_status(refresh=True) not in OVER:
+                return False
+            pipe.multi()
+            job.delete(pipeline=pipe)
+            pipe.execute()
+        except WatchError:
+            return False  # replaced meanwhile: that job is the one to run
     return True

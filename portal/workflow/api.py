@@ -69,8 +69,8 @@ def _refuse_system_context(machine, context: dict | None) -> None:
 def put_status(collection, entity_id, body: StatusUpdate):
     actor = current_api_user()
     machine = _machine(collection)
-    _refuse_system_context(machine, body.context_data)
     entity = queries.get_entity(machine, entity_id, actor=actor)
+    _refuse_system_context(machine, body.context_data)
     result = transition(
         entity,
         body.new_status,

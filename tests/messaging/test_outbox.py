@@ -280,6 +280,19 @@ def test_a_message_whose_attempts_never_finish_ends_failed(users, telegram, run_
     assert _history(message)[-1] == ("pending", "failed")
 
 
+def test_giving_up_leaves_a_message_whose_last_attempt_just_ended(users, telegram, run_jobs):
+    """The sweep read a used-up message; before it gives up, that last attempt writes its
+    outcome. The outcome stands: nothing is failed, no history is added."""
+    users["learner"].telegram_chat_id = "5550001"
+    message = _notify_message(users["learner"])
+    db.session.commit()
+    run_jobs()
+    before = _history(message)
+    services._give_up(message.id, services.MAX_ATTEMPTS, utcnow() + timedelta(minutes=10))
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.status == "delivered" and _history(message) == before
+
+
 def test_admin_retries_a_failed_message(users, telegram, run_jobs, api):
     message = _notify_message(users["learner"])
     db.session.commit()

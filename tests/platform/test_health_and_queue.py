@@ -104,3 +104,22 @@ def test_one_process_at_a_time_moves_due_retries_to_their_queue(app):
     finally:
         first.release_locks()
         second.release_locks()
+
+
+def test_a_job_id_is_free_again_once_its_job_is_over(app):
+    """A unique job id blocks a second enqueue while its job may still run, and is taken
+    over once the job is over for good (failed, stopped, cancelled)."""
+    from rq.exceptions import DuplicateJobError
+    from rq.job import Job, JobStatus
+
+    default = queue.get_queue("default")
+    for over in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        job_id = f"job-{over.value}"
+        first = queue.enqueue("worker.jobs.maintenance.noop", job_id=job_id)
+        with pytest.raises(DuplicateJobError):  # still queued: it will run
+            queue.enqueue("worker.jobs.maintenance.noop", job_id=job_id)
+        default.remove(first)
+        first.set_status(over)
+        queue.enqueue("worker.jobs.maintenance.noop", job_id=job_id)
+        again = Job.fetch(job_id, connection=default.connection)
+        assert again.get_status() == JobStatus.QUEUED and job_id in default.job_ids
