@@ -45,20 +45,21 @@ def session_called_off(event, session) -> None:
     _complete_stage_if_done(session.stage, event.when)
 
 
+def _call_off(sessions, now, *, reason: str | None, why: str) -> None:
+    """Cancel the sessions still planned, as the system; `why` marks the change's context
+    (the notifications word the cancellation after it)."""
+    for session in sessions:
+        if session.status == "scheduled":
+            transition(
+                session, "cancelled", actor=SYSTEM, reason=reason, context={why: True}, now=now
+            )
+
+
 @events.on("stage_progress_skipped")
 def stage_skipped(event, stage) -> None:
     """A skipped stage's scheduled sessions are called off (their invitations with them), so
     nothing of a finished training is left open."""
-    for session in stage.sessions:
-        if session.status == "scheduled":
-            transition(
-                session,
-                "cancelled",
-                actor=SYSTEM,
-                reason=stage.notes,
-                context={"stage_skipped": True},
-                now=event.when,
-            )
+    _call_off(stage.sessions, event.when, reason=stage.notes, why="stage_skipped")
     _close_request_if_done(stage, event.when)
 
 
@@ -91,15 +92,7 @@ def assignment_completed(event, assignment) -> None:
 def request_completed(event, request) -> None:
     """A completed request leaves nothing open: a session still planned (a makeup for a
     stage done since, one of a stage completed by hand) is called off, its invitations too."""
-    for session in request.sessions:
-        if session.status == "scheduled":
-            transition(
-                session,
-                "cancelled",
-                actor=SYSTEM,
-                context={"request_completed": True},
-                now=event.when,
-            )
+    _call_off(request.sessions, event.when, reason=None, why="request_completed")
 
 
 @events.on("assignment_rejected")
@@ -115,16 +108,9 @@ def assignment_rejected(event, assignment) -> None:
 @events.on("onboarding_request_cancelled")
 def request_cancelled(event, request) -> None:
     """Rule 3: scheduled sessions and their invitations are cancelled, the assignment ends."""
-    for session in request.sessions:
-        if session.status == "scheduled":
-            transition(
-                session,
-                "cancelled",
-                actor=SYSTEM,
-                reason=request.cancellation_reason,
-                context={"request_cancelled": True},
-                now=event.when,
-            )
+    _call_off(
+        request.sessions, event.when, reason=request.cancellation_reason, why="request_cancelled"
+    )
     assignment = request.current_assignment
     if assignment is not None and assignment.status in ("assigned", "accepted", "in_progress"):
         transition(

@@ -32,6 +32,16 @@ def _queue(user, channel, **extra):
     )
 
 
+def _email_once(user, run_jobs, address: str | None = None) -> OutboundMessage:
+    """An email to `user` (at `address`, if given) after one delivery attempt."""
+    if address:
+        user.email = address
+    message = _queue(user, "email")
+    db.session.commit()
+    run_jobs()
+    return db.session.get(OutboundMessage, message.id)
+
+
 @pytest.fixture
 def smtp(app, monkeypatch):
     sink = SmtpSink().start()
@@ -60,30 +70,19 @@ def test_email_goes_through_a_real_smtp_server(users, smtp, run_jobs):
 
 
 def test_refused_address_is_a_permanent_failure(users, smtp, run_jobs):
-    users["learner"].email = "refused@example.com"
-    message = _queue(users["learner"], "email")
-    db.session.commit()
-    run_jobs()
-    message = db.session.get(OutboundMessage, message.id)
+    message = _email_once(users["learner"], run_jobs, "refused@example.com")
     assert message.status == "failed" and "refused" in message.error_message
 
 
 def test_a_greylisted_address_is_tried_again_later(users, smtp, run_jobs):
-    users["learner"].email = "greylisted@example.com"
-    message = _queue(users["learner"], "email")
-    db.session.commit()
-    run_jobs()
-    message = db.session.get(OutboundMessage, message.id)
+    message = _email_once(users["learner"], run_jobs, "greylisted@example.com")
     assert (message.status, message.attempts) == ("pending", 1)  # 4xx: not final
     assert message.next_attempt_at > utcnow() and "450" in message.error_message
 
 
 def test_an_odd_answer_to_quit_does_not_undo_a_sent_email(users, smtp, run_jobs):
     smtp.quit_answer = "421 Closing the connection"
-    message = _queue(users["learner"], "email")
-    db.session.commit()
-    run_jobs()
-    message = db.session.get(OutboundMessage, message.id)
+    message = _email_once(users["learner"], run_jobs)
     assert message.status == "delivered" and len(smtp.messages) == 1
 
 
@@ -94,10 +93,7 @@ def test_a_long_message_id_is_kept(users, smtp, run_jobs, monkeypatch):
     host = "ip-10-0-1-23.eu-west-1.compute.internal." * 4
     real = channels.make_msgid
     monkeypatch.setattr(channels, "make_msgid", lambda **kw: real(domain=host.rstrip("."), **kw))
-    message = _queue(users["learner"], "email")
-    db.session.commit()
-    run_jobs()
-    message = db.session.get(OutboundMessage, message.id)
+    message = _email_once(users["learner"], run_jobs)
     assert message.status == "delivered" and len(message.provider_message_id) > 150
     assert len(smtp.messages) == 1
 
