@@ -105,7 +105,9 @@ def retry_message(message_id):
 )
 def twilio_status():
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
-    url = current_app.config["BASE_URL"] + request.path
+    url = current_app.config["BASE_URL"] + request.path  # Twilio signs the whole address
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not RequestValidator(token).validate(url, request.form.to_dict(), signature):
         return error_response(401, "invalid_signature", _("The signature is not valid."))
@@ -113,6 +115,7 @@ def twilio_status():
         request.form.get("MessageSid", ""),
         request.form.get("MessageStatus", ""),
         error=request.form.get("ErrorCode"),
+        message_id=request.args.get("message_id"),
     )
     db.session.commit()
     return "", 204

@@ -217,7 +217,11 @@ def send_twilio(message) -> Delivery:
         "To": to,
         "From": sender,
         "Body": message.content,
-        "StatusCallback": f"{config['BASE_URL']}/api/v1/webhooks/twilio/status",
+        # our id in the address: a callback that comes before the worker has written the
+        # provider's id still finds its message
+        "StatusCallback": (
+            f"{config['BASE_URL']}/api/v1/webhooks/twilio/status?message_id={message.id}"
+        ),
     }
     try:
         response = requests.post(url, data=data, auth=(sid, token), timeout=TIMEOUT)

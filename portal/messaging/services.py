@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -178,7 +179,8 @@ def _claim(message_id, now: datetime) -> OutboundMessage | None:
 
 
 def deliver(message_id, *, now: datetime | None = None) -> str:
-    """One delivery attempt. Returns what happened: skipped, sent, delivered, retry, failed."""
+    """One delivery attempt. Returns what happened: skipped, sent, delivered, retry, failed, or
+    recorded (the provider's callback wrote the outcome first)."""
     now = now or utcnow()
     message = _claim(message_id, now)
     if message is None:
@@ -207,10 +209,14 @@ def deliver(message_id, *, now: datetime | None = None) -> str:
         "error_detail": None,
         "next_attempt_at": None,
     }
-    if delivery.delivered:  # one statement: the row and both history rows
-        transition(message, "delivered", via=("sent",), actor=SYSTEM, now=now, columns=outcome)
-    else:
-        transition(message, "sent", actor=SYSTEM, now=now, columns=outcome)
+    try:
+        if delivery.delivered:  # one statement: the row and both history rows
+            transition(message, "delivered", via=("sent",), actor=SYSTEM, now=now, columns=outcome)
+        else:
+            transition(message, "sent", actor=SYSTEM, now=now, columns=outcome)
+    except DomainError:  # the provider's callback was quicker and wrote the outcome already
+        db.session.rollback()
+        return "recorded"
     db.session.commit()
     return "delivered" if delivery.delivered else "sent"
 
@@ -301,21 +307,49 @@ def _enqueue_retried(event, message) -> None:
 
 
 def record_provider_status(
-    provider_message_id: str, provider_status: str, *, error=None, now: datetime | None = None
+    provider_message_id: str,
+    provider_status: str,
+    *,
+    error=None,
+    message_id: str | None = None,
+    now: datetime | None = None,
 ) -> OutboundMessage | None:
-    """Twilio's status callback: delivered, or failed/undelivered with an error code."""
+    """Twilio's status callback: delivered, or failed/undelivered with an error code. The
+    message is found by Twilio's id, or by ours (in the callback's address) when the callback
+    comes before the worker has written the outcome of its send: then the callback's outcome
+    is written, with Twilio's id, and the worker's own write finds it done."""
     provider_message_id, provider_status, error = (
         storable(v) for v in (provider_message_id, provider_status, error)
     )
     message = db.session.scalar(
         select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_message_id)
     )
+    if message is None and message_id:
+        message = _in_flight(message_id)
     if message is None:
         return None
     now = now or utcnow()
+    early = {"provider_message_id": provider_message_id, "transport": "twilio"}
     if provider_status in ("delivered", "read") and message.status == "sent":
         transition(message, "delivered", actor=SYSTEM, now=now)
+    elif provider_status in ("delivered", "read") and message.status == "pending":
+        transition(message, "delivered", via=("sent",), actor=SYSTEM, now=now, columns=early)
     elif provider_status in ("failed", "undelivered") and message.status in ("pending", "sent"):
         message.error_message, message.error_detail = error or provider_status, None
-        transition(message, "failed", actor=SYSTEM, reason=message.error_message, now=now)
+        columns = early if message.status == "pending" else None
+        transition(
+            message, "failed", actor=SYSTEM, reason=message.error_message, now=now, columns=columns
+        )
     return message
+
+
+def _in_flight(message_id: str) -> OutboundMessage | None:
+    """A Twilio message being sent right now: ours, claimed, its provider id not yet written."""
+    try:
+        key = uuid.UUID(str(message_id))
+    except ValueError:
+        return None
+    message = db.session.get(OutboundMessage, key)
+    if message is None or message.channel not in ("whatsapp", "sms"):
+        return None
+    return message if message.provider_message_id is None else None

@@ -7,15 +7,18 @@ import os
 import shutil
 import subprocess
 import time
+from datetime import timedelta
 
 import pytest
 import redis
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from portal.core.clock import utcnow
 from portal.extensions import db
 from portal.messaging import services
 from portal.messaging.models import OutboundMessage
+from portal.workflow.models import StatusChange
 from tests.fakes import FakeApi, SmtpSink, free_port
 from tests.messaging.outage import held_while_down_then_delivered_once
 
@@ -132,8 +135,8 @@ def test_whatsapp_through_twilio_then_status_callback(app, users, twilio, run_jo
     form = request.form()
     assert form["To"] == "whatsapp:+905551112233" and form["From"] == "whatsapp:+15550000000"
     assert request.headers["Authorization"].startswith("Basic ")
-
-    url = app.config["BASE_URL"] + "/api/v1/webhooks/twilio/status"
+    url = app.config["BASE_URL"] + f"/api/v1/webhooks/twilio/status?message_id={message.id}"
+    assert form["StatusCallback"] == url
     params = {"MessageSid": "SM123", "MessageStatus": "delivered"}
     bad = client.post(url, data=params, headers={"X-Twilio-Signature": "forged"})
     assert bad.status_code == 401
@@ -142,6 +145,50 @@ def test_whatsapp_through_twilio_then_status_callback(app, users, twilio, run_jo
     assert good.status_code == 204
     db.session.expire_all()
     assert db.session.get(OutboundMessage, message.id).status == "delivered"
+
+
+@pytest.mark.parametrize("outcome", ["delivered", "undelivered"])
+def test_a_callback_quicker_than_the_worker_is_kept(
+    app, users, twilio, run_jobs, client, monkeypatch, outcome
+):
+    """Twilio's callback arrives while the worker is still between its send and its write:
+    the callback finds the message by our id in its address and writes the outcome; the
+    worker's write then finds it done. One send, one path in the history."""
+    from portal.messaging import channels
+
+    users["learner"].phone = "+905551112233"
+    message = _queue(users["learner"], "whatsapp")
+    db.session.commit()
+    real_send = channels.SENDERS["whatsapp"]
+
+    def send_then_callback(claimed):
+        delivery = real_send(claimed)
+        url = app.config["BASE_URL"] + f"/api/v1/webhooks/twilio/status?message_id={claimed.id}"
+        params = {"MessageSid": delivery.provider_message_id, "MessageStatus": outcome}
+        signature = RequestValidator("secret-token").compute_signature(url, params)
+        answer = client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+        assert answer.status_code == 204
+        return delivery
+
+    monkeypatch.setitem(channels.SENDERS, "whatsapp", send_then_callback)
+    run_jobs()
+    message = db.session.get(OutboundMessage, message.id)
+    assert message.provider_message_id == "SM123" and len(twilio.requests) == 1
+    history = [
+        (c.old_status, c.new_status)
+        for c in db.session.scalars(
+            select(StatusChange)
+            .where(StatusChange.entity_id == message.id)
+            .order_by(StatusChange.created_at, StatusChange.id)
+        )
+    ]
+    if outcome == "delivered":
+        assert message.status == "delivered"
+        assert history == [(None, "pending"), ("pending", "sent"), ("sent", "delivered")]
+    else:
+        assert message.status == "failed" and message.error_message == "undelivered"
+        assert history == [(None, "pending"), ("pending", "failed")]
+    assert services.relay(now=utcnow() + timedelta(minutes=10)) == 0
 
 
 def test_sms_with_an_invalid_number_fails(users, twilio, run_jobs):
