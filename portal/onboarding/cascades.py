@@ -24,6 +24,8 @@ def first_session_started(event, session) -> None:
 
 def _complete_stage_if_done(stage, now) -> None:
     refresh_stage_progress(stage)
+    if stage.request.status == "cancelled":
+        return  # a session finished after the cancellation moves nothing of a cancelled training
     live = [s for s in stage.sessions if s.status in LIVE_SESSION]
     if stage.status == "in_progress" and live and all(s.status == "completed" for s in live):
         transition(stage, "completed", actor=SYSTEM, now=now)

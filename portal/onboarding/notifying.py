@@ -235,6 +235,8 @@ def session_cancelled(event, session) -> None:
     if event.context.get("request_cancelled"):
         return  # the contacts get one training_cancelled message instead
     for attendee in session.attendees:
+        if attendee.attendance_status == "cancelled" and attendee.cancelled_at != event.when:
+            continue  # their invitation was withdrawn before: nothing more to tell them
         _tell_contact(
             attendee.user,
             kind="session_cancelled",

@@ -36,6 +36,7 @@ from portal.onboarding.models import (
 )
 from portal.onboarding.states import DONE_STAGE
 from portal.workflow.engine import record_creation, transition
+from portal.workflow.machines import status_label
 
 OPEN_REQUEST = ("pending", "assigned", "in_progress")
 LIVE_SESSION = ("scheduled", "in_progress", "completed")
@@ -385,6 +386,15 @@ def create_session(
         raise Forbidden(_("Only the assigned trainer creates sessions."))
     request = assignment.request
     errors: dict = {}
+    if request.status in ("completed", "cancelled"):
+        raise Conflict(
+            _(
+                "Request %(code)s is closed (%(status)s): no session can be planned any more.",
+                code=request.request_code,
+                status=status_label("onboarding_request", request.status),
+            ),
+            code="invalid_transition",
+        )
     if assignment.status not in ("accepted", "in_progress"):
         raise Conflict(
             _("Accept the assignment before creating sessions."), code="invalid_transition"

@@ -46,8 +46,8 @@ def _machine(collection: str):
     return machine
 
 
-def _refuse_system_context(machine, context: dict | None) -> None:
-    reserved = sorted(set(context or ()) & machine.system_context)
+def _refuse_system_context(context: dict | None) -> None:
+    reserved = sorted(set(context or ()) & machines.system_context_keys())
     if reserved:
         message = _("Set by Parcours itself; it cannot be sent.")
         raise ValidationError(
@@ -70,7 +70,7 @@ def put_status(collection, entity_id, body: StatusUpdate):
     actor = current_api_user()
     machine = _machine(collection)
     entity = queries.get_entity(machine, entity_id, actor=actor)
-    _refuse_system_context(machine, body.context_data)
+    _refuse_system_context(body.context_data)
     result = transition(
         entity,
         body.new_status,

@@ -77,6 +77,12 @@ _BY_MODEL: dict[type, Machine] = {}
 _BY_COLLECTION: dict[str, Machine] = {}
 
 
+def system_context_keys() -> frozenset[str]:
+    """Every context key a machine reserves for its services and cascades: none may come from
+    a caller, whatever the item (a handler or a timeline could read it on any change)."""
+    return frozenset().union(*(m.system_context for m in _BY_NAME.values()))
+
+
 def register(machine: Machine) -> Machine:
     _BY_NAME[machine.name] = machine
     _BY_MODEL[machine.model] = machine

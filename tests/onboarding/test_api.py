@@ -624,6 +624,17 @@ def test_api_callers_cannot_send_the_systems_own_context(clients, world):
     assert [h["new_status"] for h in history["status_changes"]] == ["assigned"]
     fine = c["tom"].put(path, json={"new_status": "accepted", "context_data": {"note": "ok"}})
     assert fine.status_code == 200
+    # Reserved on every item, not only where a guard reads them: a timeline or a handler
+    # could read them on any change.
+    detail = c["tom"].get(f"/onboarding-requests/{request['id']}").get_json()
+    stage_path = f"/stage-progress/{detail['stages'][0]['id']}/status"
+    context = {"error_detail": "boom", "request_cancelled": True}
+    faked = c["tom"].put(stage_path, json={"new_status": "skipped", "context_data": context})
+    assert faked.status_code == 422
+    assert set(faked.get_json()["error"]["details"]) == {
+        "context_data.error_detail",
+        "context_data.request_cancelled",
+    }
 
 
 def test_api_an_accepted_request_cannot_be_taken_back(clients, world):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.core.errors import Forbidden, InvalidTransition, NotFound, ValidationError
+from portal.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
 from portal.messaging.models import OutboundMessage
 from portal.notifications.models import Notification
@@ -435,6 +435,37 @@ def test_a_completed_request_calls_off_what_is_still_planned(world):
     assert makeup.status == "cancelled"
     assert [a.attendance_status for a in makeup.attendees] == ["cancelled"]
     assert makeup.id in {m.related_id for m in messages("session_cancelled")}
+
+
+def test_a_session_finished_after_a_cancellation_moves_nothing_else(world):
+    request, _assignment = world.accepted()
+    running = world.session(request, 1, day=20)
+    transition(running, "in_progress", actor=world.tom, now=at(20, 10))
+    db.session.commit()
+    transition(request, "cancelled", actor=world.sophia, reason="Budget cut")
+    db.session.commit()
+    transition(running, "completed", actor=world.tom, now=at(20, 12))
+    db.session.commit()
+    assert running.status == "completed" and stage(request, 1).status == "in_progress"
+    assert notifications(world.sophia, "stage_completed") == []
+    # ... and nothing new is planned on it.
+    with pytest.raises(Conflict) as refused:
+        world.session(request, 2, day=22)
+    assert "REQ-2024-001" in refused.value.message and "closed" in refused.value.message
+    db.session.rollback()
+
+
+def test_a_withdrawn_invitation_hears_nothing_more(world):
+    request, _assignment = world.accepted()
+    session = world.session(request, 1, day=20, attendees=[world.john, world.sarah])
+    sarah = next(a for a in session.attendees if a.user_id == world.sarah.id)
+    transition(sarah, "cancelled", actor=world.tom)
+    db.session.commit()
+    transition(session, "cancelled", actor=world.tom, reason="Trainer ill")
+    db.session.commit()
+    told = {m.recipient_user_id for m in messages("session_cancelled")}
+    assert told == {world.john.id}
+    assert notifications(world.sarah, "session_cancelled") == []
 
 
 def test_attendance_follows_the_session(world):
