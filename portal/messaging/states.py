@@ -13,7 +13,9 @@ from portal.workflow.machines import Machine, Transition, register
 
 
 def _visible(actor, message) -> bool:
-    return actor.role == "admin" or message.recipient_user_id == actor.id
+    """Admins and coordinators see their organisation's messages (a request's page lists its
+    contacts' messages); anyone else only those sent to them."""
+    return actor.role in ("admin", "coordinator") or message.recipient_user_id == actor.id
 
 
 def _address_now(message) -> str | None:

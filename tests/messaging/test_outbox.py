@@ -293,6 +293,21 @@ def test_giving_up_leaves_a_message_whose_last_attempt_just_ended(users, telegra
     assert message.status == "delivered" and _history(message) == before
 
 
+def test_who_reads_a_messages_history_and_who_may_retry_it(users, telegram, run_jobs, api):
+    message = _notify_message(users["learner"])  # no chat id: it fails
+    db.session.commit()
+    run_jobs()
+    history = f"/messages/{message.id}/status-history"
+    status = f"/messages/{message.id}/status"
+    for role, code in (("admin", 200), ("coordinator", 200), ("learner", 200), ("trainer", 404)):
+        assert api(users[role]).get(history).status_code == code, role
+    # Seeing it is not retrying it: only an admin may, by either route.
+    coordinator = api(users["coordinator"])
+    assert coordinator.put(status, json={"new_status": "pending"}).status_code == 403
+    assert coordinator.post(f"/messages/{message.id}/retry").status_code == 403
+    assert api(users["learner"]).put(status, json={"new_status": "pending"}).status_code == 403
+
+
 def test_admin_retries_a_failed_message(users, telegram, run_jobs, api):
     message = _notify_message(users["learner"])
     db.session.commit()
