@@ -8,8 +8,6 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import bindparam, or_, select, update
 
@@ -128,7 +126,7 @@ def enqueue_delivery(message_id: str, attempts: int) -> bool:
         )
     except DuplicateJobError:
         return True  # already queued
-    except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+    except queue.UNREACHABLE as exc:
         log.warning("queue unreachable, message %s left for the relay: %s", message_id, exc)
         return False
     return True

@@ -34,7 +34,7 @@ from portal.onboarding.models import (
     TrainingProgram,
     TrainingSession,
 )
-from portal.onboarding.states import DONE_STAGE
+from portal.onboarding.states import CLOSED_REQUEST, DONE_STAGE
 from portal.workflow.engine import record_creation, transition
 from portal.workflow.machines import status_label
 
@@ -386,7 +386,7 @@ def create_session(
         raise Forbidden(_("Only the assigned trainer creates sessions."))
     request = assignment.request
     errors: dict = {}
-    if request.status in ("completed", "cancelled"):
+    if request.status in CLOSED_REQUEST:
         raise Conflict(
             _(
                 "Request %(code)s is closed (%(status)s): no session can be planned any more.",

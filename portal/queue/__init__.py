@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import redis
 from flask import Flask, current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 QUEUES = ("default", "messages", "reminders", "integrations")
+# What an enqueue raises when Redis cannot be reached: the row stays for the next sweep.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def init_app(app: Flask) -> None:

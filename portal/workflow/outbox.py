@@ -6,11 +6,10 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
+from portal import queue
 from portal.core.clock import utcnow
 from portal.extensions import db
 from portal.workflow import events
@@ -60,7 +59,7 @@ def relay(*, now: datetime | None = None, batch: int = 200) -> int:
             events.enqueue_dispatch(str(event_id))
         except DuplicateJobError:
             continue  # its job is still waiting, or waiting for its retry: not lost
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except queue.UNREACHABLE as exc:
             log.warning("queue unreachable, event %s left for later: %s", event_id, exc)
             break  # the next sweep tries again
         handed += 1
