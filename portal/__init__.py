@@ -153,6 +153,17 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
+    _retry_lost_races(app)
+
+
+def _retry_lost_races(app: Flask) -> None:
+    """Every page and API call runs once more when the database ended its transaction for a
+    lost race (deadlock, serialisation failure); a second loss is answered 409."""
+    from portal.core.db_errors import retry_once
+
+    for name, view in list(app.view_functions.items()):
+        if name != "static":
+            app.view_functions[name] = retry_once(view)
 
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -164,7 +175,7 @@ def _wants_json() -> bool:
 
 def _register_error_handlers(app: Flask) -> None:
     from portal.api.errors import error_response, http_error
-    from portal.core.errors import changed_meanwhile, is_lost_race
+    from portal.core.db_errors import domain_error
     from portal.core.htmx import render
     from portal.core.text_input import multidict_nul_locations, nul_refused_message
 
@@ -183,13 +194,20 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         db.session.rollback()
-        if is_lost_race(exc):  # two changes to the same rows at once: this one was ended
-            app.logger.warning("Lost a race on %s %s: %s", request.method, request.path, exc)
-            lost = changed_meanwhile()
+        refused = domain_error(exc)  # a constraint or a lost race: an answer, not a fault
+        if refused is not None:
+            app.logger.warning(
+                "Refused by the database on %s %s: %s", request.method, request.path, exc
+            )
             if _wants_json():
-                return error_response(lost.status, lost.code, lost.message)
+                return error_response(
+                    refused.status, refused.code, refused.message, refused.details
+                )
             return render(
-                "errors/error.html", status=lost.status, code=lost.status, reason=lost.message
+                "errors/error.html",
+                status=refused.status,
+                code=refused.status,
+                reason=refused.message,
             )
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if _wants_json():

@@ -1,6 +1,8 @@
 """The @job decorator: each job runs in an app context, commits on success, rolls back on error.
 
-The app is built once per worker process (or bound to the running app in embedded mode).
+The app is built once per worker process (or bound to the running app in embedded mode). A job
+the database ended for a lost race runs once more; a constraint it violated is raised as the
+domain error it means, so the failed-job list reads as a refusal, not a driver's traceback.
 """
 
 from __future__ import annotations
@@ -32,14 +34,21 @@ def job(fn):
     def wrapper(*args, **kwargs):
         app = current_app._get_current_object() if has_app_context() else get_app()
         with app.app_context():
+            from portal.core.db_errors import domain_error, retry_once
             from portal.extensions import db
 
-            try:
+            def run():
                 result = fn(*args, **kwargs)
                 db.session.commit()
                 return result
-            except BaseException:
+
+            try:
+                return retry_once(run)()
+            except BaseException as exc:
                 db.session.rollback()
+                refused = domain_error(exc) if isinstance(exc, Exception) else None
+                if refused is not None and refused is not exc:
+                    raise refused from exc
                 raise
             finally:
                 db.session.remove()

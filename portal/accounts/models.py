@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
+from portal.core.db_errors import answer_constraint
 from portal.core.types import UTCDateTime
 from portal.extensions import db
 
@@ -23,6 +25,11 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+answer_constraint(
+    "uq_users_email", field="email", message=_l("A user with this email already exists.")
+)
 
 
 class User(UserMixin, db.Model):

@@ -15,7 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import ApiToken, Organisation, User
 from portal.core.clock import utcnow
-from portal.core.errors import Duplicate, Forbidden, NotFound, ValidationError
+from portal.core.db_errors import savepoint
+from portal.core.errors import Forbidden, NotFound, ValidationError
 from portal.core.i18n import is_timezone
 from portal.core.permissions import ROLES
 from portal.core.text_input import too_long
@@ -134,11 +135,6 @@ def create_user(
     _check_password(errors, password)
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        raise Duplicate(
-            _("A user with this email already exists."),
-            details={"email": _("A user with this email already exists.")},
-        )
     user = User(
         organisation_id=organisation.id,
         email=email,
@@ -150,8 +146,8 @@ def create_user(
         telegram_chat_id=telegram_chat_id,
         phone=phone,
     )
-    db.session.add(user)
-    db.session.flush()
+    with savepoint():  # a taken email is refused by its constraint, even by a concurrent twin
+        db.session.add(user)
     if password is None and actor is not None:
         invite_user(user, actor=actor)
     return user

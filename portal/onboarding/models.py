@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core.clock import utcnow
+from portal.core.db_errors import answer_constraint
 from portal.core.types import UTCDateTime
 from portal.extensions import db
 
@@ -28,6 +30,18 @@ PRIORITIES = ("urgent", "high", "medium", "low")
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}  # urgent sorts first
 LOCATION_TYPES = ("online", "onsite", "hybrid")
 MATERIAL_TYPES = ("recording", "slides", "document", "other")
+
+
+answer_constraint(
+    "uq_clients_organisation_id_name",
+    field="name",
+    message=_l("A client with this name already exists."),
+)
+answer_constraint(
+    "uq_training_programs_organisation_id_name",
+    field="name",
+    message=_l("A program with this name already exists."),
+)
 
 
 class Client(db.Model):

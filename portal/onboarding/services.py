@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.core.clock import utcnow
+from portal.core.db_errors import savepoint
 from portal.core.errors import Conflict, Duplicate, Forbidden, ValidationError
 from portal.core.i18n import is_timezone
 from portal.core.text_input import NUL, nul_refused_message, storable, too_long
@@ -61,16 +62,9 @@ def create_client(organisation, *, name: str, contacts: list[dict], actor) -> Cl
     name = (name or "").strip()
     if not name:
         raise _invalid({"name": _("Required.")})
-    if db.session.scalar(
-        select(Client.id).where(Client.organisation_id == organisation.id, Client.name == name)
-    ):
-        raise Duplicate(
-            _("A client with this name already exists."),
-            details={"name": _("A client with this name already exists.")},
-        )
     client = Client(organisation_id=organisation.id, name=name)
-    db.session.add(client)
-    db.session.flush()
+    with savepoint():  # a taken name is refused by its constraint, even by a concurrent twin
+        db.session.add(client)
     for index, contact in enumerate(contacts or []):
         try:
             add_contact(client, actor=actor, **contact)
@@ -103,21 +97,24 @@ def add_contact(
     accounts.check_profile_values(errors, telegram_chat_id=telegram_chat_id, phone=phone)
     if errors:  # a new person's name is checked where the person is created
         raise _invalid(errors)
-    user = db.session.scalar(select(User).where(User.email == normalised))
-    if user is not None and user.organisation_id != client.organisation_id:
-        raise _invalid({"email": _("This email belongs to another organisation.")})
+    user = _person_with_email(normalised, client)
     if user is None:
-        user = accounts.create_user(
-            client_organisation(client),
-            email=normalised,
-            name=name,
-            role="learner",
-            locale=locale or actor.locale,
-            timezone=timezone or actor.timezone,
-            telegram_chat_id=telegram_chat_id,
-            phone=phone,
-            actor=actor,
-        )
+        try:
+            user = accounts.create_user(
+                client_organisation(client),
+                email=normalised,
+                name=name,
+                role="learner",
+                locale=locale or actor.locale,
+                timezone=timezone or actor.timezone,
+                telegram_chat_id=telegram_chat_id,
+                phone=phone,
+                actor=actor,
+            )
+        except Duplicate:  # a concurrent request created this person first: link them
+            user = _person_with_email(normalised, client)
+            if user is None:
+                raise
     else:
         if telegram_chat_id and not user.telegram_chat_id:
             user.telegram_chat_id = telegram_chat_id
@@ -134,6 +131,15 @@ def add_contact(
     client.contacts.append(contact)
     db.session.flush()
     return contact
+
+
+def _person_with_email(email: str, client: Client) -> User | None:
+    """The person a contact's email names, if they exist; someone of another organisation
+    cannot be a contact of this one."""
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None and user.organisation_id != client.organisation_id:
+        raise _invalid({"email": _("This email belongs to another organisation.")})
+    return user
 
 
 def client_organisation(client: Client):
@@ -162,18 +168,9 @@ def create_program(
             errors[f"stages.{index}.name"] = error or _("Required.")
     if errors:
         raise _invalid(errors)
-    if db.session.scalar(
-        select(TrainingProgram.id).where(
-            TrainingProgram.organisation_id == organisation.id, TrainingProgram.name == name
-        )
-    ):
-        raise Duplicate(
-            _("A program with this name already exists."),
-            details={"name": _("A program with this name already exists.")},
-        )
     program = TrainingProgram(organisation_id=organisation.id, name=name, description=description)
-    db.session.add(program)
-    db.session.flush()
+    with savepoint():
+        db.session.add(program)
     for stage in sorted(stages, key=lambda s: s["order"]):
         db.session.add(
             ProgramStage(
