@@ -10,7 +10,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import ApiToken, Organisation, User
@@ -18,6 +18,7 @@ from portal.core.clock import utcnow
 from portal.core.db_errors import savepoint
 from portal.core.errors import Forbidden, NotFound, ValidationError
 from portal.core.i18n import is_timezone
+from portal.core.locks import lock
 from portal.core.permissions import ROLES
 from portal.core.text_input import too_long
 from portal.extensions import db
@@ -233,12 +234,28 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
 
 
-def _active_admins(organisation_id) -> int:
-    return db.session.scalar(
-        select(func.count(User.id)).where(
-            User.organisation_id == organisation_id, User.role == "admin", User.is_active
+def _keep_an_admin(user: User, actor: User, *, field: str) -> None:
+    """Lock the organisation's active admins before counting them, and check that the actor
+    is still one of them: two admins demoting or deactivating each other at the same moment
+    take turns, and the second finds what the first did."""
+    admins = {
+        row.id
+        for row in lock(
+            select(User.id)
+            .where(
+                User.organisation_id == user.organisation_id,
+                User.role == "admin",
+                User.is_active.is_(True),
+            )
+            .order_by(User.id)
         )
-    )
+    }
+    if actor.id not in admins:
+        raise Forbidden(_("Only administrators can manage users."))
+    db.session.refresh(user)  # its role and activity as the lock found them
+    if user.role == "admin" and user.is_active and admins <= {user.id}:
+        message = _("The organisation needs at least one active administrator.")
+        raise ValidationError(message, details={field: message})
 
 
 def _check_admin_change(user: User, actor: User) -> None:
@@ -254,11 +271,8 @@ def change_role(user: User, role: str, *, actor: User) -> User:
     check_profile_values(errors, role=role)
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
-    if user.role == "admin" and role != "admin" and _active_admins(user.organisation_id) <= 1:
-        raise ValidationError(
-            _("The organisation needs at least one active administrator."),
-            details={"role": _("The organisation needs at least one active administrator.")},
-        )
+    if role != "admin":
+        _keep_an_admin(user, actor, field="role")
     user.role = role
     return user
 
@@ -270,6 +284,8 @@ def set_user_active(user: User, active: bool, *, actor: User) -> User:
             _("You cannot deactivate your own account."),
             details={"is_active": _("You cannot deactivate your own account.")},
         )
+    if not active:
+        _keep_an_admin(user, actor, field="is_active")
     user.is_active = active
     if not active:
         for token in user.tokens:

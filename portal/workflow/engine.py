@@ -164,6 +164,8 @@ def transition(
         )
         for source, target in zip(sources, path, strict=True)
     ]
+    if machine.lock is not None:
+        machine.lock(steps[0][1])  # before any guard reads what it locks
     for found, attempt in steps:
         for guard in found.guards:
             guard(attempt)  # raises a DomainError to refuse

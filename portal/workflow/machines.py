@@ -50,6 +50,9 @@ class Machine:
     # Context keys only the services and cascades write (a take-back, a reschedule's new
     # session): guards and handlers trust them, so a caller of the status API may not send them.
     system_context: frozenset[str] = frozenset()
+    # lock(attempt): lock the rows the guards read (portal.core.locks.lock) before they run,
+    # so what a guard checked is still true when the change commits.
+    lock: Callable | None = None
 
     def __post_init__(self):
         for t in self.transitions:

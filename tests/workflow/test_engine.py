@@ -3,6 +3,7 @@ rollback and cascades in one transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -373,3 +374,27 @@ def test_a_path_that_lost_a_race_writes_no_history(users, org, make_widget, widg
         transition(widget, "done", via=("active",), actor=users["trainer"], now=NOW)
     assert refused.value.status == 409
     assert _history(widget) == []
+
+
+def test_the_machine_locks_what_its_guards_read_before_they_run(
+    users, org, make_widget, widget_machine, monkeypatch
+):
+    widget = make_widget(org)
+    seen: list[str] = []
+
+    def lock_rows(attempt) -> None:
+        seen.append(f"lock {attempt.source}→{attempt.target}")
+
+    def guard(attempt) -> None:
+        seen.append("guard")
+
+    monkeypatch.setattr(widget_machine, "lock", lock_rows)
+    found = widget_machine.find("draft", "active")
+    moved = dataclasses.replace(found, guards=(guard,))
+    monkeypatch.setattr(
+        widget_machine,
+        "transitions",
+        [moved if t is found else t for t in widget_machine.transitions],
+    )
+    transition(widget, "active", actor=users["coordinator"])
+    assert seen == ["lock draft→active", "guard"]
