@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -113,46 +111,15 @@ def _load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
-# Importing these registers their API endpoints, status machines and event handlers.
-# The generic status routes (workflow.api) come after the modules' own routes.
-API_MODULES = (
-    "portal.accounts.api",
-    "portal.messaging.api",
-    "portal.messaging.services",
-    "portal.notifications.api",
-    "portal.onboarding.api",
-    "portal.onboarding.cascades",
-    "portal.onboarding.notifying",
-    "portal.onboarding.replies",
-    "portal.workflow.api",
-    "portal.api.openapi",
-)
-
-
 def _register_blueprints(app: Flask) -> None:
-    for name in API_MODULES:
-        importlib.import_module(name)
-    from portal.accounts.views import bp as accounts_bp
+    """Every module declared in its package (portal.core.modules) plugs in here."""
     from portal.api import bp as api_bp
-    from portal.messaging.views import bp as messaging_bp
-    from portal.monitoring.views import bp as monitoring_bp
-    from portal.notifications.views import bp as notifications_bp
-    from portal.onboarding.views import bp as onboarding_bp
-    from portal.workflow.views import bp as workflow_bp
-    from portal.workflow.views import status_bp
+    from portal.core.modules import register_all
+    from portal.workflow.events import check_subscriptions
 
-    for blueprint in (
-        accounts_bp,
-        notifications_bp,
-        workflow_bp,
-        status_bp,
-        onboarding_bp,
-        messaging_bp,
-        monitoring_bp,
-        api_bp,
-    ):
-        app.register_blueprint(blueprint)
+    register_all(app)
     csrf.exempt(api_bp)
+    check_subscriptions()
     _retry_lost_races(app)
 
 
@@ -173,11 +140,22 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def request_origin(path: str) -> str:
+    """`ui` for pages, `api` for the API, `webhook:<source>` for /api/v1/webhooks/<source>/…"""
+    from portal.workflow.origin import webhook
+
+    parts = path.strip("/").split("/")
+    if parts[:3] == ["api", "v1", "webhooks"] and len(parts) > 3 and parts[3]:
+        return webhook(parts[3])
+    return "api" if parts[0] == "api" else "ui"
+
+
 def _register_error_handlers(app: Flask) -> None:
     from portal.api.errors import error_response, http_error
     from portal.core.db_errors import domain_error
     from portal.core.htmx import render
     from portal.core.text_input import multidict_nul_locations, nul_refused_message
+    from portal.workflow import origin
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
@@ -227,6 +205,17 @@ def _register_error_handlers(app: Flask) -> None:
             return None
         return render("errors/error.html", status=400, code=400, reason=nul_refused_message())
 
+    @app.before_request
+    def mark_origin():
+        """Changes made by this request come from a page, the API, or a webhook's source."""
+        g.origin_token = origin.enter(request_origin(request.path))
+
+    @app.teardown_request
+    def unmark_origin(_exc):
+        token = g.pop("origin_token", None)
+        if token is not None:
+            origin.leave(token)
+
     @app.after_request
     def no_store_for_api(response):
         if request.path.startswith("/api/"):
@@ -245,6 +234,7 @@ def _register_template_helpers(app: Flask) -> None:
     )
     from portal.core.navigation import registry
     from portal.workflow.machines import status_label
+    from portal.workflow.origin import origin_label
 
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.filters["when"] = format_when
@@ -252,6 +242,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["actor_kinds"] = ACTOR_KINDS
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["origin_label"] = origin_label
     from portal.messaging.models import CHANNEL_LABELS
     from portal.messaging.rendering import message_type_label
     from portal.messaging.services import error_text, failure_reason

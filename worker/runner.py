@@ -10,7 +10,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from portal import queue
-from worker.context import bind_app
+from portal.queue.jobs import bind_app
 from worker.schedule import Ticker
 
 

@@ -6,35 +6,22 @@ The job id carries the time bucket, so two workers ticking at once enqueue it on
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 
 from rq.exceptions import DuplicateJobError
 
 from portal.core.clock import utcnow
-
-
-@dataclass(frozen=True)
-class Periodic:
-    job_name: str
-    every_seconds: int
-    queue: str = "default"
-
-
-# Modules add their sweeps here (outbox relay, due reminders, stuck-item scan, reports).
-PERIODIC: list[Periodic] = [
-    Periodic("worker.jobs.messages.relay_messages", 10, "messages"),
-    Periodic("worker.jobs.events.relay_events", 10, "integrations"),
-]
+from portal.core.modules import Periodic, periodic_jobs
 
 
 def tick(
     queue_for, now: datetime | None = None, entries: list[Periodic] | None = None
 ) -> list[str]:
-    """Enqueue every periodic job whose bucket has not been enqueued yet. Returns their ids."""
+    """Enqueue every periodic job the modules declare (or `entries`) whose bucket has not been
+    enqueued yet. Returns their ids."""
     now = now or utcnow()
     enqueued = []
-    for entry in PERIODIC if entries is None else entries:
+    for entry in periodic_jobs() if entries is None else entries:
         bucket = int(now.timestamp()) // entry.every_seconds
         job_id = f"periodic-{entry.job_name.replace('.', '-')}-{bucket}"
         try:

@@ -1,1 +1,14 @@
 """Organisations, people, roles, API tokens, login and profile."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.modules import Module
+
+MODULE = Module(
+    name="accounts",
+    order=0,
+    imports=("portal.accounts.api", "portal.accounts.views"),
+    blueprints=("portal.accounts.views:bp",),
+    demo="portal.accounts.demo:seed_people",
+    message_types={"account_invitation": _l("Account invitation")},
+)

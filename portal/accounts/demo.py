@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.accounts import services
-from portal.demo import DEMO_PASSWORD, DemoWorld, seeder
+from portal.demo import DEMO_PASSWORD, DemoWorld
 
 PEOPLE = (
     # key, role, name, email, locale, timezone — the seed's people first
@@ -29,7 +29,6 @@ PEOPLE = (
 )
 
 
-@seeder(order=0)
 def seed_people(world: DemoWorld) -> None:
     world.organisation = services.create_organisation("Parcours Formation", slug="parcours")
     for key, role, name, email, locale, timezone in PEOPLE:

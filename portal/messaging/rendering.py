@@ -8,28 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from jinja2_fragments import render_block
 
 from portal.core.i18n import in_language_of
-
-# What each template in templates/messages/ is, as the admin pages name it.
-MESSAGE_TYPES = {
-    "account_invitation": _l("Account invitation"),
-    "attendance_confirmed": _l("Attendance confirmed"),
-    "attendance_nothing_to_confirm": _l("Nothing to confirm"),
-    "notification": _l("Notification"),
-    "session_cancelled": _l("Session cancelled"),
-    "session_missed": _l("Session missed"),
-    "session_rescheduled": _l("Session rescheduled"),
-    "session_scheduled": _l("Session scheduled"),
-    "session_started": _l("Session started"),
-    "training_cancelled": _l("Training cancelled"),
-}
+from portal.core.modules import message_types
 
 
 def message_type_label(message_type: str) -> str:
-    return str(MESSAGE_TYPES.get(message_type, message_type))
+    """What the admin pages call a message type (each module declares its own)."""
+    return str(message_types().get(message_type, message_type))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from portal.messaging.rendering import render_message
 from portal.messaging.states import MESSAGE  # noqa: F401 - registers the machine
 from portal.workflow import events
 from portal.workflow.actors import SYSTEM
-from portal.workflow.engine import count_notification, record_creation, transition
+from portal.workflow.engine import count_notification, create, transition
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def queue_message(
     )
     db.session.add(message)
     db.session.flush()
-    record_creation(message, actor=actor, now=now)
+    create(message, actor=actor, now=now)
     count_notification()
     message_id = str(message.id)
     after_commit(db.session, lambda: enqueue_delivery(message_id, 0))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from portal.demo import DemoWorld, seeder
+from portal.demo import DemoWorld
 from portal.notifications.services import notify
 
 
-@seeder(order=90)
 def seed_notifications(world: DemoWorld) -> None:
     for person in world.people.values():
         notify(

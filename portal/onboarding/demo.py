@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from portal.core.clock import utcnow
-from portal.demo import DemoWorld, seeder
+from portal.demo import DemoWorld
 from portal.extensions import db
 from portal.onboarding import services
 from portal.workflow.engine import transition
@@ -56,7 +56,6 @@ def _run(world, session, *, attended=(), absent=(), notes="", when=None):
     )
 
 
-@seeder(order=20)
 def seed_onboarding(world: DemoWorld) -> None:
     org, p = world.organisation, world.people
     admin, sophia, elif_, tom = p["admin"], p["coordinator"], p["coordinator_tr"], p["trainer"]

@@ -70,8 +70,16 @@ def _when(session) -> str:
     return format_when(session.starts_at, "medium")
 
 
-def session_scheduled(session, *, rescheduled_from=None, now=None) -> None:
-    """Called when a session is created: every invited contact is told (and can confirm)."""
+@events.on("training_session_created")
+def session_scheduled(event, session) -> None:
+    """A new session: every invited contact is told (and can confirm); a session replacing
+    a rescheduled one says which it replaces."""
+    now = event.when
+    rescheduled_from = (
+        db.session.get(type(session), session.rescheduled_from_id)
+        if session.rescheduled_from_id
+        else None
+    )
     client = session.request.client
     program = session.request.program
     for attendee in session.attendees:

@@ -36,7 +36,7 @@ from portal.onboarding.models import (
     TrainingSession,
 )
 from portal.onboarding.states import CLOSED_REQUEST, DONE_STAGE
-from portal.workflow.engine import record_creation, transition
+from portal.workflow.engine import create, transition
 from portal.workflow.machines import status_label
 
 OPEN_REQUEST = ("pending", "assigned", "in_progress")
@@ -237,9 +237,7 @@ def create_request(
         created_at=now,
         updated_at=now,
     )
-    db.session.add(request)
-    db.session.flush()
-    record_creation(request, actor=actor, now=now)
+    create(request, actor=actor, now=now)
     for stage in program.stages:
         progress = StageProgress(
             organisation_id=organisation.id,
@@ -252,8 +250,7 @@ def create_request(
             updated_at=now,
         )
         request.stages.append(progress)
-        db.session.flush()
-        record_creation(progress, actor=actor, now=now)
+        create(progress, actor=actor, now=now)
     return request
 
 
@@ -297,8 +294,7 @@ def assign_trainer(
         updated_at=now,
     )
     request.assignments.append(assignment)
-    db.session.flush()
-    record_creation(assignment, actor=actor, now=now)
+    create(assignment, actor=actor, now=now)
     transition(request, "assigned", actor=actor, now=now)
     return assignment
 
@@ -377,8 +373,8 @@ def create_session(
     rescheduled_from: TrainingSession | None = None,
     now: datetime | None = None,
 ) -> TrainingSession:
-    """A scheduled session of a stage with its attendees invited (and told, by the
-    session_scheduled notification)."""
+    """A scheduled session of a stage with its attendees invited (and told, by the handler of
+    training_session_created)."""
     if actor.role != "trainer" or assignment.trainer_id != actor.id:
         raise Forbidden(_("Only the assigned trainer creates sessions."))
     request = assignment.request
@@ -445,24 +441,22 @@ def create_session(
     )
     request.sessions.append(session)
     stage.sessions.append(session)
-    db.session.flush()
-    record_creation(session, actor=actor, now=now)
-    for user_id in dict.fromkeys(wanted):
-        attendee = SessionAttendee(
+    attendees = [
+        SessionAttendee(
             organisation_id=request.organisation_id,
-            session_id=session.id,
             user_id=user_id,
             attendance_status="invited",
             created_at=now,
             updated_at=now,
         )
-        session.attendees.append(attendee)
-        db.session.flush()
-        record_creation(attendee, actor=actor, now=now)
+        for user_id in dict.fromkeys(wanted)
+    ]
+    session.attendees.extend(attendees)
+    # Written with its attendees, so that training_session_created invites every one of them.
+    create(session, actor=actor, now=now)
+    for attendee in attendees:
+        create(attendee, actor=actor, now=now)
     refresh_stage_progress(stage)
-    from portal.onboarding import notifying
-
-    notifying.session_scheduled(session, rescheduled_from=rescheduled_from, now=now)
     return session
 
 

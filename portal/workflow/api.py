@@ -28,6 +28,8 @@ def change_json(change, tz_name: str) -> dict:
             {"id": str(change.actor.id), "name": change.actor.name} if change.actor else None
         ),
         "context_data": change.context,
+        "origin": change.origin,
+        "cause_id": str(change.cause_id) if change.cause_id else None,
         "created_at": utc_iso(change.created_at),
         "created_at_local": local_iso(change.created_at, tz_name),
     }

@@ -31,7 +31,7 @@ from portal.core.errors import (
 )
 from portal.core.rows import insert_now
 from portal.extensions import db
-from portal.workflow import events
+from portal.workflow import events, origin
 from portal.workflow.actors import actor_kind, is_system
 from portal.workflow.machines import SYSTEM_ROLE, Machine, Transition, machine_for
 from portal.workflow.models import StatusChange
@@ -187,6 +187,7 @@ def transition(
                 setattr(entity, name, value)
             db.session.add(entity)
             db.session.flush()
+        cause = origin.current()
         history = [
             _history_row(
                 entity,
@@ -197,18 +198,22 @@ def transition(
                 reason=reason,
                 context=context,
                 now=now,
+                cause=cause,
             )
             for _found, attempt in steps
         ]
+        _chain(history, cause)
         if created:
             insert_now(_INSERT_CHANGE, history)
         else:
             _write_status(entity, machine, current, values, history)
         tally = _tally.get()
-        for found, attempt in steps:
-            for effect in found.effects:
-                effect(attempt)
-            _publish(attempt)
+        # Cascades and the handlers of these events belong to this change's chain.
+        with origin.changes_from(cause.origin, history[0]["cause_id"]):
+            for (found, attempt), row in zip(steps, history, strict=True):
+                for effect in found.effects:
+                    effect(attempt)
+                _publish(attempt, row)
         return TransitionResult(
             entity=entity,
             old_status=current,
@@ -223,10 +228,10 @@ def transition(
             _tally.reset(token)
 
 
-def _publish(attempt: Attempt) -> None:
+def _publish(attempt: Attempt, row: dict, name: str | None = None) -> None:
     entity, actor = attempt.entity, attempt.actor
     event = events.Event(
-        name=f"{attempt.machine.name}_{attempt.target}",
+        name=name or f"{attempt.machine.name}_{attempt.target}",
         machine=attempt.machine.name,
         entity_id=str(entity.id),
         organisation_id=str(entity.organisation_id)
@@ -239,27 +244,69 @@ def _publish(attempt: Attempt) -> None:
         reason=attempt.reason,
         occurred_at=attempt.now.isoformat(),
         context=_json_safe(attempt.context),
+        change_id=str(row["id"]),
+        cause_id=str(row["cause_id"]),
+        origin=row["origin"],
     )
     events.publish(event, entity)
 
 
-def record_creation(entity, *, actor, reason=None, context=None, now=None) -> uuid.UUID:
-    """History for an entity born in its initial status (a change from nothing)."""
+def create(
+    entity,
+    *,
+    actor,
+    reason: str | None = None,
+    context: dict | None = None,
+    now: datetime | None = None,
+) -> TransitionResult:
+    """Bring a new item into being in its current (initial) status: a change from nothing.
+    Inserts it if it is not yet, writes its first history row and publishes
+    `<machine>_created`, whose handlers run like those of any change (in the transaction, or
+    after commit through the outbox)."""
     machine = machine_for(entity)
     now = now or utcnow()
-    if getattr(entity, "id", None) is None:
+    context = dict(context or {})
+    if getattr(entity, "id", None) is None or entity not in db.session:
         db.session.add(entity)
-        db.session.flush()
-    return write_history(
+    db.session.flush()
+    status = getattr(entity, machine.status_attr)
+    cause = origin.current()
+    row = _history_row(
         entity,
         machine,
         old=None,
-        new=getattr(entity, machine.status_attr),
+        new=status,
         actor=actor,
         reason=reason,
-        context=context or {},
+        context=context,
         now=now,
+        cause=cause,
     )
+    _chain([row], cause)
+    insert_now(_INSERT_CHANGE, row)
+    outer = _tally.get()
+    token = _tally.set(Tally()) if outer is None else None
+    try:
+        attempt = Attempt(machine, entity, None, status, actor, reason, context, now)
+        with origin.changes_from(cause.origin, row["cause_id"]):
+            _publish(attempt, row, name=created_event(machine.name))
+        tally = _tally.get()
+        return TransitionResult(
+            entity=entity,
+            old_status=None,
+            new_status=status,
+            updated_at=now,
+            change_id=row["id"],
+            notifications_sent=tally.notifications_sent,
+            workflow_actions_triggered=list(tally.workflow_actions_triggered),
+        )
+    finally:
+        if token is not None:
+            _tally.reset(token)
+
+
+def created_event(machine_name: str) -> str:
+    return f"{machine_name}_created"
 
 
 _STATUS_UPDATES: dict[tuple, object] = {}
@@ -333,7 +380,9 @@ def _status_update(model, machine: Machine, from_nothing: bool, values: dict, st
 _INSERT_CHANGE = insert(StatusChange.__table__)
 
 
-def _history_row(entity, machine: Machine, *, old, new, actor, reason, context, now) -> dict:
+def _history_row(
+    entity, machine: Machine, *, old, new, actor, reason, context, now, cause: origin.Cause
+) -> dict:
     return {
         "id": uuid7(),
         "organisation_id": getattr(entity, "organisation_id", None),
@@ -346,16 +395,18 @@ def _history_row(entity, machine: Machine, *, old, new, actor, reason, context, 
         "reason": reason,
         "context": _json_safe(context) or None,
         "created_at": now,
+        "origin": cause.origin,
+        "cause_id": cause.change_id,
     }
 
 
-def write_history(entity, machine: Machine, *, old, new, actor, reason, context, now) -> uuid.UUID:
-    """Insert the StatusChange row now, in the caller's transaction; returns its id."""
-    history = _history_row(
-        entity, machine, old=old, new=new, actor=actor, reason=reason, context=context, now=now
-    )
-    insert_now(_INSERT_CHANGE, history)
-    return history["id"]
+def _chain(history: list[dict], cause: origin.Cause) -> None:
+    """A change with no chain to join starts one: its first row is the cause of them all (and
+    of the later changes of the same unit of work)."""
+    if cause.change_id is None:
+        first = origin.started(history[0]["id"])
+        for row in history:
+            row["cause_id"] = first
 
 
 def _json_safe(value):
@@ -370,4 +421,4 @@ def _json_safe(value):
     return str(value)
 
 
-__all__ = ["DomainError", "TransitionResult", "check", "record_creation", "transition"]
+__all__ = ["DomainError", "TransitionResult", "check", "create", "transition"]

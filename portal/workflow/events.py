@@ -35,6 +35,11 @@ class Event:
     reason: str | None
     occurred_at: str
     context: dict = field(default_factory=dict)
+    # The history row this event reports, the first change of its chain, and where it came
+    # from (see portal.workflow.origin): the CRM sync's Idempotency-Key and its echo check.
+    change_id: str | None = None
+    cause_id: str | None = None
+    origin: str = "system"
 
     def payload(self) -> dict:
         return asdict(self)
@@ -60,6 +65,31 @@ def on(name: str, *, phase: str = "transaction"):
 def off(name: str, fn: Callable, *, phase: str = "transaction") -> None:
     if fn in _HANDLERS[(name, phase)]:
         _HANDLERS[(name, phase)].remove(fn)
+
+
+def emittable() -> set[str]:
+    """Every event name some registered machine can publish."""
+    from portal.workflow.engine import created_event
+    from portal.workflow.machines import all_machines
+
+    names = {ANY_STATUS_CHANGE}
+    for machine in all_machines():
+        names.add(created_event(machine.name))
+        names.update(f"{machine.name}_{state}" for state in machine.states)
+    return names
+
+
+def check_subscriptions() -> None:
+    """Refuse to start with a handler waiting for an event no machine can emit (a misspelt
+    name would otherwise simply never fire)."""
+    unknown = sorted(
+        name
+        for (name, _phase), registered in _HANDLERS.items()
+        if registered
+        if name not in emittable()
+    )
+    if unknown:
+        raise RuntimeError(f"event handlers subscribed to events no machine emits: {unknown}")
 
 
 def handlers(name: str, phase: str) -> list[Callable]:
@@ -97,8 +127,12 @@ def enqueue_dispatch(event_id: str) -> None:
 
 
 def run_after_commit_handlers(row, now: datetime) -> None:
-    """Run every after-commit handler of a stored event, then mark it dispatched."""
+    """Run every after-commit handler of a stored event, then mark it dispatched. What a
+    handler changes comes from where the event came from, in the same chain of changes."""
+    from portal.workflow.origin import changes_from
+
     event = Event(**row.payload)
-    for handler in handlers(event.name, "after_commit"):
-        handler(event)
+    with changes_from(event.origin, event.cause_id):
+        for handler in handlers(event.name, "after_commit"):
+            handler(event)
     row.dispatched_at = now

@@ -38,6 +38,10 @@ class StatusChange(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     context: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the change came from (ui, api, webhook:<source>, rule, chat, system) and the first
+    # change of the chain it belongs to (its own id unless a cascade or a handler made it).
+    origin: Mapped[str] = mapped_column(String(60), default="system")
+    cause_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
 
     actor: Mapped[User | None] = relationship()
 

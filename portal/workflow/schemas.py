@@ -46,6 +46,12 @@ class StatusChangeOut(BaseModel):
     updated_by: str
     updated_by_user: PersonRef | None
     context_data: dict[str, Any] | None
+    origin: str = Field(
+        description="ui, api, webhook:<source>, rule, chat or system: where the change came from"
+    )
+    cause_id: str | None = Field(
+        description="The first change of the chain this one belongs to (its own id if direct)"
+    )
     created_at: str
     created_at_local: str
 

@@ -480,11 +480,11 @@ def test_retry_without_htmx_goes_back_to_the_list(users, telegram, run_jobs, log
 def test_every_message_template_has_a_name_on_the_admin_pages(users, login_as):
     from pathlib import Path
 
-    from portal.messaging.rendering import MESSAGE_TYPES
+    from portal.core.modules import message_types
 
     folder = Path(__file__).resolve().parents[2] / "templates" / "messages"
     templates = {p.stem for p in folder.glob("*.html") if not p.name.startswith("_")}
-    assert templates == set(MESSAGE_TYPES)
+    assert templates == set(message_types())
     _notify_message(users["learner"])
     db.session.commit()
     admin = login_as("admin")

@@ -228,7 +228,7 @@ def test_a_page_that_loses_twice_answers_409(app, login_as, monkeypatch):
 
 
 def test_a_job_that_loses_once_is_run_again(app):
-    from worker.context import job
+    from portal.queue.jobs import job
 
     calls = []
 
@@ -244,7 +244,7 @@ def test_a_job_that_loses_once_is_run_again(app):
 
 
 def test_a_job_that_violates_a_constraint_fails_with_its_answer(app, org, users):
-    from worker.context import job
+    from portal.queue.jobs import job
 
     email = users["admin"].email
     org_id = org.id

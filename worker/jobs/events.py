@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from portal.queue.jobs import job
 from portal.workflow import outbox
-from worker.context import job
 
 
 @job

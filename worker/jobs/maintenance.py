@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal import queue
-from worker.context import job
+from portal.queue.jobs import job
 
 
 @job

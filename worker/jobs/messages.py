@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from portal.messaging import services
-from worker.context import job
+from portal.queue.jobs import job
 
 
 @job

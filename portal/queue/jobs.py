@@ -1,6 +1,8 @@
 """The @job decorator: each job runs in an app context, commits on success, rolls back on error.
 
-The app is built once per worker process (or bound to the running app in embedded mode). A job
+Job functions live in worker/jobs/ or in their module's own package (a module plugs in without
+touching anything outside it). The app is built once per worker process (or bound to the
+running app in embedded mode). A job
 the database ended for a lost race runs once more; a constraint it violated is raised as the
 domain error it means, so the failed-job list reads as a refusal, not a driver's traceback.
 """
@@ -36,11 +38,16 @@ def job(fn):
         with app.app_context():
             from portal.core.db_errors import domain_error, retry_once
             from portal.extensions import db
+            from portal.workflow import origin
 
             def run():
-                result = fn(*args, **kwargs)
-                db.session.commit()
-                return result
+                unit = origin.enter(origin.SYSTEM_ORIGIN)  # a job's changes are one chain
+                try:
+                    result = fn(*args, **kwargs)
+                    db.session.commit()
+                    return result
+                finally:
+                    origin.leave(unit)
 
             try:
                 return retry_once(run)()
