@@ -11,6 +11,7 @@ from portal.extensions import db
 
 DEMO_PASSWORD = "parcours-demo"
 
+
 @dataclass
 class DemoWorld:
     """What seeders share: the organisation, people by key, and accounts to print."""

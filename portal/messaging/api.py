@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import current_app, request
 from flask_babel import gettext as _
-from twilio.request_validator import RequestValidator
 
-from portal.api.endpoints import current_api_user, endpoint, load_json
+from portal.api.endpoints import current_api_user, endpoint
 from portal.api.errors import error_response
 from portal.core.i18n import utc_iso
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.messaging import inbound, queries, services
+from portal.messaging import queries, services, webhooks
 from portal.messaging.schemas import MessageList, MessageOut, MessageQuery
+from portal.webhooks import intake, verification
 
 
 def message_json(m) -> dict:
@@ -104,18 +102,27 @@ def retry_message(message_id):
     content_type="text/plain",
 )
 def twilio_status():
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    body = request.get_data()  # read (and kept) before the form is parsed from it
     url = current_app.config["BASE_URL"] + request.path  # Twilio signs the whole address
     if request.query_string:
         url += "?" + request.query_string.decode("latin-1")
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not RequestValidator(token).validate(url, request.form.to_dict(), signature):
-        return error_response(401, "invalid_signature", _("The signature is not valid."))
-    services.record_provider_status(
-        request.form.get("MessageSid", ""),
-        request.form.get("MessageStatus", ""),
-        error=request.form.get("ErrorCode"),
-        message_id=request.args.get("message_id"),
+    verified_by = verification.twilio_signature(
+        current_app.config.get("TWILIO_AUTH_TOKEN"),
+        url,
+        request.form.to_dict(),
+        request.headers.get("X-Twilio-Signature"),
+    )
+    form = request.form
+    # Twilio calls once per status of a message; its idempotency token marks a retried call.
+    delivery_id = request.headers.get("I-Twilio-Idempotency-Token") or (
+        f"{form.get('MessageSid', '')}:{form.get('MessageStatus', '')}"
+    )
+    intake.receive(
+        "twilio",
+        delivery_id,
+        body,
+        verified_by=verified_by,
+        headers={"query-string": request.query_string.decode("latin-1")},
     )
     db.session.commit()
     return "", 204
@@ -130,45 +137,14 @@ def twilio_status():
     errors=(400, 401),
 )
 def telegram_update():
-    secret = current_app.config.get("TELEGRAM_WEBHOOK_SECRET") or ""
-    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
-        return error_response(401, "invalid_signature", _("The signature is not valid."))
-    update = _telegram_update(request.get_data())
+    verified_by = verification.telegram_secret(
+        current_app.config.get("TELEGRAM_WEBHOOK_SECRET"),
+        request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+    )
+    body = request.get_data()
+    update = webhooks.telegram_update(body)
     if update is None:
         return error_response(400, "bad_request", _("The body is not a Telegram update."))
-    update_id, chat_id, text = update
-    inbound.receive("telegram", update_id, chat_id, text)
+    intake.receive("telegram", update[0], body, verified_by=verified_by)
     db.session.commit()
     return {"ok": True}
-
-
-def _telegram_update(body: bytes) -> tuple[str, str | None, str | None] | None:
-    """The update id, chat id and text of a Telegram update (the Bot API's Update object:
-    integer ids, a message or edited_message object with a chat object); None if the body is
-    not one. Updates that are not messages (a button press, a poll) have no chat and no text."""
-    try:
-        update = load_json(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(update, dict) or not _is_telegram_id(update.get("update_id")):
-        return None
-    message = update.get("message") or update.get("edited_message") or {}
-    if not isinstance(message, dict):
-        return None
-    chat = message.get("chat") or {}
-    if not isinstance(chat, dict):
-        return None
-    chat_id, text = chat.get("id"), message.get("text")
-    if chat_id is not None and not _is_telegram_id(chat_id):
-        return None
-    return (
-        str(update["update_id"]),
-        None if chat_id is None else str(chat_id),
-        text if isinstance(text, str) else None,
-    )
-
-
-def _is_telegram_id(value) -> bool:
-    """Telegram's ids are integers of at most 52 bits; booleans are not ids."""
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53

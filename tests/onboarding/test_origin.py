@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.messaging.models import OutboundMessage
 from portal.onboarding.models import SessionAttendee
+from portal.webhooks.models import WebhookDelivery
 from portal.workflow import events, origin
 from portal.workflow.models import StatusChange
 
@@ -62,20 +63,26 @@ def test_a_webhook_change_passes_its_origin_through_a_cascade_to_after_commit_wo
     [_created, confirmed] = _changes("attendee", attendee_id)
     assert confirmed.new_status == "confirmed"
     assert confirmed.origin == "webhook:telegram"
-    assert confirmed.cause_id == confirmed.id  # the webhook's change starts the chain
-    # The reply it caused, written in the same transaction, names it as its cause.
+    # The delivery's arrival, kept by the webhook intake, starts the chain.
+    delivery = db.session.scalar(
+        select(WebhookDelivery).where(WebhookDelivery.delivery_id == "9101")
+    )
+    [arrived, processed] = _changes("webhook_delivery", delivery.id)
+    assert (arrived.new_status, processed.new_status) == ("received", "processed")
+    assert confirmed.cause_id == arrived.id == arrived.cause_id
+    # The reply it caused, written in the same transaction, is in the same chain.
     reply = db.session.scalar(
         select(OutboundMessage).where(OutboundMessage.message_type == "attendance_confirmed")
     )
     [reply_created] = _changes("message", reply.id)[:1]
-    assert (reply_created.origin, reply_created.cause_id) == ("webhook:telegram", confirmed.id)
+    assert (reply_created.origin, reply_created.cause_id) == ("webhook:telegram", arrived.id)
 
     run_jobs()  # the after-commit handler runs in a worker, with the event's origin and cause
     assert len(after_commit_seen) == 1
     seen = after_commit_seen[0]
     assert seen["origin"] == "webhook:telegram"
-    assert seen["change_id"] == str(confirmed.id) and seen["cause_id"] == str(confirmed.id)
-    assert seen["running_as"] == origin.Cause("webhook:telegram", confirmed.id)
+    assert seen["change_id"] == str(confirmed.id) and seen["cause_id"] == str(arrived.id)
+    assert seen["running_as"] == origin.Cause("webhook:telegram", arrived.id)
     # The reply's delivery, made by the worker on its own, starts its own chain.
     [_first, sent, *_rest] = _changes("message", reply.id)
     assert sent.origin == "system" and sent.cause_id == sent.id

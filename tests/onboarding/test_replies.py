@@ -76,12 +76,23 @@ def test_yes_with_nothing_to_confirm_gets_an_answer(world, telegram_webhook):
     assert reply is not None and reply.recipient_user_id == world.john.id
 
 
-def test_unknown_chat_is_recorded_and_ignored(world, telegram_webhook):
+def test_unknown_chat_waits_in_review_until_someone_uses_it(world, telegram_webhook):
     from portal.messaging.models import InboundUpdate
+    from portal.webhooks import intake
+    from portal.webhooks.models import WebhookDelivery
 
     assert telegram_webhook(9, "999999", "yes").status_code == 200
+    delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.delivery_id == "9"))
+    assert (delivery.source, delivery.state) == ("telegram", "review")
+    assert intake.reason_text(delivery) == "No one in Parcours uses this Telegram chat (999999)."
+    assert db.session.scalar(select(InboundUpdate).where(InboundUpdate.external_id == "9")) is None
+    # Once the chat is someone's, processing it again hands the reply to the handlers.
+    world.mike.telegram_chat_id = "999999"
+    intake.process_again(delivery, actor=world.admin)
+    db.session.commit()
+    assert delivery.state == "processed" and delivery.organisation_id == world.org.id
     row = db.session.scalar(select(InboundUpdate).where(InboundUpdate.external_id == "9"))
-    assert row.handled_by is None and row.text == "yes"
+    assert row.text == "yes"
 
 
 def test_nul_character_in_an_update_is_dropped_not_a_server_error(world, telegram_webhook):
@@ -122,7 +133,8 @@ def test_unpaired_surrogates_in_an_update_are_replaced_not_a_server_error(
 ):
     from portal.messaging.models import InboundUpdate
 
-    raw = '{"update_id": 18, "message": {"chat": {"id": 999}, "text": "ye\\ud800s"}}'
+    chat = int(world.john.telegram_chat_id)
+    raw = f'{{"update_id": 18, "message": {{"chat": {{"id": {chat}}}, "text": "ye\\ud800s"}}}}'
     response = client.post(
         "/api/v1/webhooks/telegram",
         data=raw,

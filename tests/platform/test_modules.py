@@ -37,6 +37,7 @@ def test_every_feature_package_declares_itself():
     assert names == [
         "accounts",
         "messaging",
+        "webhooks",
         "onboarding",
         "workflow",
         "monitoring",
