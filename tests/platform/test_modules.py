@@ -15,10 +15,26 @@ import pytest
 import portal
 from portal import create_app, queue
 from portal.core import modules
+from portal.extensions import db
 from portal.workflow import events
 from tests import conftest
 
 TINY = Path(__file__).parent / "tinymod"
+
+
+@pytest.fixture
+def new_app():
+    """create_app() as a deployment would run it; its database connections closed after."""
+    made = []
+
+    def make():
+        made.append(create_app(conftest.test_config()))
+        return made[-1]
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -46,8 +62,10 @@ def test_every_feature_package_declares_itself():
     ]
 
 
-def test_a_module_is_served_demoed_scheduled_and_named_from_its_declaration(tiny_mounted, app):
-    tiny_app = create_app(conftest.test_config())
+def test_a_module_is_served_demoed_scheduled_and_named_from_its_declaration(
+    tiny_mounted, app, new_app
+):
+    tiny_app = new_app()
     assert "tinymod" in [m.name for m in tiny_app.extensions["portal_modules"]]
     page = tiny_app.test_client().get("/tiny/")
     assert page.status_code == 200 and page.get_data(as_text=True) == "A tiny module's page"
@@ -70,18 +88,24 @@ def test_a_module_is_served_demoed_scheduled_and_named_from_its_declaration(tiny
         assert message_type_label("tiny_hello") == "Tiny hello"
 
 
-def test_a_handler_for_an_event_no_machine_emits_stops_the_start(app):
+def test_a_handler_for_an_event_no_machine_emits_stops_the_start(app, new_app, monkeypatch):
     def misspelt(event, entity) -> None:
         raise AssertionError("never called")
+
+    checked = []
+    real_check = events.check_subscriptions
+    monkeypatch.setattr(events, "check_subscriptions", lambda: checked.append(real_check()))
+    new_app()
+    assert checked == [None]  # create_app checks the subscriptions
 
     events.on("assignmnet_accepted")(misspelt)
     try:
         with pytest.raises(RuntimeError, match="assignmnet_accepted"):
-            create_app(conftest.test_config())
+            real_check()
     finally:
         events.off("assignmnet_accepted", misspelt)
     events.on("assignment_created")(misspelt)  # creation is an event of every machine
     try:
-        create_app(conftest.test_config())
+        real_check()
     finally:
         events.off("assignment_created", misspelt)
