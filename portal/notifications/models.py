@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.clock import utcnow
@@ -29,3 +29,19 @@ class Notification(db.Model):
     is_read: Mapped[bool] = mapped_column(default=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationPreference(db.Model):
+    """An organisation's choice for one channel of one kind of change: a machine's move into a
+    status (`*` for any status) told on `channel` or not. No row: the trigger's default."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("organisation_id", "machine", "status", "channel"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    machine: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))  # in_app, email, telegram, whatsapp, sms
+    is_active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -122,9 +122,11 @@ def _attendance_link(world, **when) -> tuple[str, object]:
     return path, session.attendees[0].id
 
 
-def _confirmed_by_someone_else_first(monkeypatch, module: str):
+def _confirmed_by_someone_else_first(monkeypatch, module: str, *, commit: bool = True):
     """The transition finds the invitation already confirmed by a transaction that committed
-    a moment before: the same "yes" sent twice, or the confirm button pressed twice."""
+    a moment before: the same "yes" sent twice, or the confirm button pressed twice. (Inside
+    a webhook delivery's processing, which runs in a savepoint, the row is changed without a
+    commit: what the transition reads is the same.)"""
     from portal.workflow import engine
 
     def late(attendee, *args, **kwargs):
@@ -133,7 +135,8 @@ def _confirmed_by_someone_else_first(monkeypatch, module: str):
             .where(SessionAttendee.id == attendee.id)
             .values(attendance_status="confirmed")
         )
-        db.session.commit()
+        if commit:
+            db.session.commit()
         return engine.transition(attendee, *args, **kwargs)
 
     monkeypatch.setattr(f"{module}.transition", late)
@@ -159,7 +162,7 @@ def test_link_that_loses_a_deadlock_says_so(app, world, client, monkeypatch):
 def test_second_yes_at_once_gets_nothing_to_confirm(app, world, monkeypatch, telegram_webhook):
     future = datetime(2030, 2, 20, 9, tzinfo=UTC)  # replies confirm upcoming sessions only
     _, attendee_id = _attendance_link(world, starts_at=future, ends_at=future + timedelta(hours=2))
-    _confirmed_by_someone_else_first(monkeypatch, "portal.onboarding.replies")
+    _confirmed_by_someone_else_first(monkeypatch, "portal.onboarding.replies", commit=False)
     answer = telegram_webhook(7001, world.john.telegram_chat_id, "yes")
     assert answer.status_code == 200
     assert db.session.get(SessionAttendee, attendee_id).attendance_status == "confirmed"
