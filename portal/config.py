@@ -71,6 +71,10 @@ def load_config() -> dict:
         "TELEGRAM_BOT_TOKEN": os.environ.get("TELEGRAM_BOT_TOKEN") or None,
         "TELEGRAM_API_BASE": os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org"),
         "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        # The bot people open from their profile: https://t.me/<username>?start=<token>
+        "TELEGRAM_BOT_USERNAME": (
+            os.environ.get("TELEGRAM_BOT_USERNAME") or "ParcoursDemoBot"
+        ).removeprefix("@"),
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_WHATSAPP_FROM": os.environ.get("TWILIO_WHATSAPP_FROM") or None,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_babel import gettext as _
 
-from portal.accounts import queries, services
+from portal.accounts import queries, services, telegram_links
 from portal.accounts.schemas import (
     MePatch,
+    TelegramLinkOut,
     TokenCreated,
     TokenList,
     TokenOut,
@@ -120,7 +121,7 @@ def get_me():
 @endpoint(
     "/me",
     method="PATCH",
-    summary="Change your language, timezone, Telegram chat id or phone",
+    summary="Change your name, language, timezone or phone (telegram_chat_id is read-only: 422)",
     tag="accounts",
     body=MePatch,
     response=UserOut,
@@ -128,6 +129,38 @@ def get_me():
 def patch_me(body: MePatch):
     user = current_api_user()
     services.update_profile(user, **body.model_dump(exclude_unset=True))
+    db.session.commit()
+    return user_json(user)
+
+
+@endpoint(
+    "/me/telegram-link",
+    method="POST",
+    summary="A one-time link to the bot: its /start <start_token> links that chat to you "
+    "(15 minutes; a new link replaces the one before)",
+    tag="accounts",
+    response=TelegramLinkOut,
+    status=201,
+)
+def create_telegram_link():
+    row, token = telegram_links.issue_link(current_api_user())
+    db.session.commit()
+    return {
+        "url": telegram_links.link_url(token),
+        "start_token": token,
+        "expires_at": utc_iso(row.expires_at),
+    }
+
+
+@endpoint(
+    "/me/telegram-link",
+    method="DELETE",
+    summary="Unlink your Telegram chat (and void a link not used yet)",
+    tag="accounts",
+    response=UserOut,
+)
+def delete_telegram_link():
+    user = telegram_links.unlink(current_api_user())
     db.session.commit()
     return user_json(user)
 

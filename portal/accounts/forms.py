@@ -35,7 +35,6 @@ class ProfileForm(FlaskForm):
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Timezone"), choices=[])
-    telegram_chat_id = StringField(_l("Telegram chat id"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
 
     def __init__(self, *args, **kwargs):

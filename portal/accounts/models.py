@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
 from portal.core.db_errors import answer_constraint
+from portal.core.errors import ValidationError
 from portal.core.types import UTCDateTime
 from portal.extensions import db
 
@@ -30,6 +31,13 @@ class Organisation(db.Model):
 answer_constraint(
     "uq_users_email", field="email", message=_l("A user with this email already exists.")
 )
+# One chat, one person: the refusal never says whose it is.
+answer_constraint(
+    "uq_users_telegram_chat_id",
+    field="telegram_chat_id",
+    message=_l("This Telegram chat is already linked to another person."),
+    error=ValidationError,
+)
 
 
 class User(UserMixin, db.Model):
@@ -44,7 +52,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
+    # Linked by the bot's /start <one-time token> (staff may give a contact's): one chat, one
+    # person in the whole product.
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,3 +88,19 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class TelegramLinkToken(db.Model):
+    """A one-time token for the bot's `/start`, binding the chat it comes from to `user`."""
+
+    __tablename__ = "telegram_link_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    # Only a SHA-256 of the token is kept; the token itself is in the link shown once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

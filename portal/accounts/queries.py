@@ -7,7 +7,7 @@ import uuid
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
-from portal.accounts.models import ApiToken, User
+from portal.accounts.models import ApiToken, TelegramLinkToken, User
 from portal.core.errors import NotFound
 from portal.extensions import db
 
@@ -61,3 +61,10 @@ def get_token(token_id, *, user: User) -> ApiToken:
     if token is None or token.user_id != user.id:
         raise NotFound(_("No such token."))
     return token
+
+
+def get_telegram_link(link_id, *, user: User) -> TelegramLinkToken | None:
+    """One of `user`'s Telegram links, or None (someone else's, replaced, or no such link)."""
+    key = _uuid(link_id)
+    link = db.session.get(TelegramLinkToken, key) if key else None
+    return link if link is not None and link.user_id == user.id else None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from portal.accounts.telegram_links import chat_read_only_message
 from portal.core.pagination import PageQuery
 
 Role = Literal["admin", "coordinator", "trainer", "learner"]
@@ -65,12 +66,21 @@ class TokenList(BaseModel):
 
 
 class MePatch(StrictBody):
-    # Each may be left out; none may be emptied (null is refused as a wrong type).
+    """Each may be left out; none but the phone may be emptied (null is refused as a wrong
+    type). `telegram_chat_id` is read-only (422): POST /me/telegram-link links a chat."""
+
+    READ_ONLY: ClassVar[dict] = {"telegram_chat_id": chat_read_only_message}
+
     name: str = Field(default=None, min_length=1, max_length=200)
     locale: Locale = None
     timezone: str = Field(default=None, max_length=64)
-    telegram_chat_id: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=32)
+
+
+class TelegramLinkOut(BaseModel):
+    url: str = Field(description="https://t.me/<bot>?start=<start_token>: open it in Telegram")
+    start_token: str = Field(description="one-time, for the bot's /start")
+    expires_at: str
 
 
 class UserCreate(StrictBody):

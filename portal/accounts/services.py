@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import telegram_links
 from portal.accounts.models import ApiToken, Organisation, User
 from portal.core.clock import utcnow
 from portal.core.db_errors import savepoint
@@ -147,7 +148,9 @@ def create_user(
         telegram_chat_id=telegram_chat_id,
         phone=phone,
     )
-    with savepoint():  # a taken email is refused by its constraint, even by a concurrent twin
+    # A taken email, or a chat linked to someone else, is refused by its constraint, even when
+    # a concurrent twin took it.
+    with savepoint():
         db.session.add(user)
     if password is None and actor is not None:
         invite_user(user, actor=actor)
@@ -197,26 +200,29 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
 
 
 def update_profile(user: User, **changes) -> User:
-    """Change one's own name, language, timezone, Telegram chat id or phone."""
-    allowed = {"name", "locale", "timezone", "telegram_chat_id", "phone"}
+    """Change one's own name, language, timezone or phone. The Telegram chat is not among
+    them: it is linked by the bot (telegram_links), and refused here."""
+    errors: dict = {}
+    if "telegram_chat_id" in changes:
+        errors["telegram_chat_id"] = telegram_links.chat_read_only_message()
+    allowed = {"name", "locale", "timezone", "phone"}
     changes = {key: value for key, value in changes.items() if key in allowed}
-    errors: dict = {
-        key: _("Required.")
+    errors.update(
+        (key, _("Required."))
         for key in ("name", "locale", "timezone")
         if key in changes and changes[key] is None  # these can be changed, not emptied
-    }
+    )
     check_profile_values(
         errors,
         locale=changes.get("locale"),
         timezone=changes.get("timezone"),
         name=changes.get("name"),
-        telegram_chat_id=optional_text(changes.get("telegram_chat_id")),
         phone=optional_text(changes.get("phone")),
     )
     if errors:
         raise ValidationError(_("Please check the form."), details=errors)
     for key, value in changes.items():
-        if key in {"telegram_chat_id", "phone"}:
+        if key == "phone":
             value = optional_text(value)
         elif key == "name":
             value = value.strip()

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_url, login_user, logout_user
 
-from portal.accounts import queries, services
+from portal.accounts import queries, services, telegram_links
 from portal.accounts.forms import (
     LanguageForm,
     LoginForm,
@@ -31,6 +31,7 @@ from portal.accounts.forms import (
     UserCreateForm,
 )
 from portal.accounts.invitations import user_for_link_token
+from portal.core.clock import utcnow
 from portal.core.errors import DomainError, ValidationError
 from portal.core.forms import apply_errors
 from portal.core.htmx import is_htmx, redirect_to, render
@@ -161,6 +162,11 @@ def _profile_context(**extra):
         "token_form": TokenForm(formdata=None),
         "tokens": queries.list_tokens(current_user),
         "new_token": None,
+        # a link just asked for (its URL is shown once) and what became of one
+        "telegram_link": None,
+        "telegram_url": None,
+        "telegram_notice": None,
+        "telegram_error": None,
     }
     ctx.update(extra)
     return ctx
@@ -172,6 +178,9 @@ def profile():
     if request.method == "GET":
         return render("accounts/profile.html", **_profile_context())
     form = ProfileForm()
+    # A chat id is linked by the bot, never typed: one sent anyway (an old form, a forged one)
+    # is refused by the service like PATCH /me refuses it.
+    typed_chat = (request.form.get("telegram_chat_id") or "").strip()
     if form.validate_on_submit():
         try:
             services.update_profile(
@@ -179,8 +188,8 @@ def profile():
                 name=form.name.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
-                telegram_chat_id=form.telegram_chat_id.data,
                 phone=form.phone.data,
+                **({"telegram_chat_id": typed_chat} if typed_chat else {}),
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -253,6 +262,50 @@ def revoke_token(token_id):
     services.revoke_token(token, actor=current_user)
     db.session.commit()
     return render("accounts/profile.html", block="api_tokens", **_profile_context())
+
+
+def _telegram_block(status=200, **extra):
+    return render(
+        "accounts/profile.html", block="telegram_link", status=status, **_profile_context(**extra)
+    )
+
+
+@bp.route("/profile/telegram", methods=["GET"])
+@roles_required()
+def telegram_link():
+    """The Telegram part of the profile. While the link shown (`waiting`) is neither used nor
+    expired, an HTMX poll gets 204 and the link stays on screen; then the new state."""
+    waiting = request.args.get("waiting")
+    link = queries.get_telegram_link(waiting, user=current_user) if waiting else None
+    if link is None:
+        return _telegram_block()
+    if link.used_at is not None:
+        return _telegram_block(telegram_notice=_("Your Telegram is linked."))
+    if link.expires_at <= utcnow():
+        return _telegram_block(
+            telegram_error=_("The link has expired. Press Connect Telegram for a new one.")
+        )
+    if is_htmx():
+        return "", 204
+    return _telegram_block()
+
+
+@bp.route("/profile/telegram", methods=["POST"])
+@roles_required()
+def create_telegram_link():
+    row, token = telegram_links.issue_link(current_user)
+    db.session.commit()
+    return _telegram_block(
+        status=201, telegram_link=row, telegram_url=telegram_links.link_url(token)
+    )
+
+
+@bp.route("/profile/telegram/unlink", methods=["POST"])
+@roles_required()
+def unlink_telegram():
+    telegram_links.unlink(current_user)
+    db.session.commit()
+    return _telegram_block(telegram_notice=_("Your Telegram is unlinked."))
 
 
 ROLE_FILTERS = ("admin", "coordinator", "trainer", "learner")
@@ -378,8 +431,6 @@ def _team_panel(user):
 
 
 def _me_panel(user):
-    from portal.core.clock import utcnow
-
     return {"now": utcnow()}
 
 

@@ -92,10 +92,14 @@ def _field_message(error: dict) -> str:
     return _("This value is not valid.")
 
 
-def pydantic_details(exc: PydanticError) -> dict:
+def pydantic_details(exc: PydanticError, read_only: dict | None = None) -> dict:
+    """Field errors by dotted location. A field a body may not set (`read_only`: name →
+    function giving the message) gets its own reason instead of "not accepted"."""
     details: dict = {}
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ())) or "body"
+        if error.get("type") == "extra_forbidden" and location in (read_only or {}):
+            details.setdefault(location, read_only[location]())
         details.setdefault(location, _field_message(error))
     return details
 
@@ -170,7 +174,8 @@ def _parse_body(model: type[BaseModel]):
     try:
         return model.model_validate(data), None
     except PydanticError as exc:
-        return None, error_response(422, "validation_error", details=pydantic_details(exc))
+        details = pydantic_details(exc, getattr(model, "READ_ONLY", None))
+        return None, error_response(422, "validation_error", details=details)
 
 
 def _parse_query(model: type[BaseModel]):

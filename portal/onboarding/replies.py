@@ -27,16 +27,18 @@ def is_yes(text: str) -> bool:
 def confirm_by_reply(message: inbound.Inbound) -> bool:
     if message.channel != "telegram" or not is_yes(message.text):
         return False
-    users = db.session.scalars(
+    # One chat is one person's (a unique constraint; linked by the bot, never typed): the
+    # answer is theirs alone, whatever other people's invitations are waiting.
+    person = db.session.scalar(
         select(User).where(User.telegram_chat_id == message.sender, User.is_active)
-    ).all()
-    if not users:
+    )
+    if person is None:
         return False
     attendee = db.session.scalar(
         select(SessionAttendee)
         .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
         .where(
-            SessionAttendee.user_id.in_([u.id for u in users]),
+            SessionAttendee.user_id == person.id,
             SessionAttendee.attendance_status == "invited",
             TrainingSession.status == "scheduled",
             TrainingSession.ends_at >= message.received_at,
@@ -58,7 +60,7 @@ def confirm_by_reply(message: inbound.Inbound) -> bool:
         queue_message(
             channel="telegram",
             message_type="attendance_nothing_to_confirm",
-            recipient=users[0],
+            recipient=person,
             now=message.received_at,
         )
         return True

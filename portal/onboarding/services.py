@@ -117,7 +117,8 @@ def add_contact(
                 raise
     else:
         if telegram_chat_id and not user.telegram_chat_id:
-            user.telegram_chat_id = telegram_chat_id
+            with savepoint():  # a chat linked to someone else is refused by its constraint
+                user.telegram_chat_id = telegram_chat_id
         if phone and not user.phone:
             user.phone = phone
     existing = db.session.scalar(

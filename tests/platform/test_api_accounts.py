@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import ApiToken, User
@@ -78,16 +79,30 @@ def test_login_rate_limit_answers_429(api, users):
 def test_patch_me_changes_locale_timezone_and_contact(api, users):
     client = api(users["learner"])
     response = client.patch(
-        "/me",
-        json={"locale": "tr", "timezone": "Europe/Istanbul", "telegram_chat_id": "123456"},
+        "/me", json={"locale": "tr", "timezone": "Europe/Istanbul", "phone": "+90 555 000 00 00"}
     )
     assert response.status_code == 200
     body = response.get_json()
-    assert (body["locale"], body["timezone"], body["telegram_chat_id"]) == (
+    assert (body["locale"], body["timezone"], body["phone"]) == (
         "tr",
         "Europe/Istanbul",
-        "123456",
+        "+90 555 000 00 00",
     )
+
+
+@pytest.mark.parametrize("chat_id", ["123456", None, ""])
+def test_patch_me_refuses_a_telegram_chat_id(api, users, chat_id):
+    """A chat is linked by the bot (POST /me/telegram-link), never typed: 422 naming the
+    field, in the caller's language, and nothing else in the body is written either."""
+    learner = users["learner"]
+    response = api(learner).patch("/me", json={"locale": "fr", "telegram_chat_id": chat_id})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert set(error["details"]) == {"telegram_chat_id"}
+    assert "Connect Telegram from your profile" in error["details"]["telegram_chat_id"]
+    db.session.expire_all()
+    assert (learner.telegram_chat_id, learner.locale) == (None, "en")
 
 
 def test_patch_me_bad_input_is_422_and_writes_nothing(api, users):
@@ -244,7 +259,11 @@ def test_openapi_document_lists_every_api_route(app, api):
     patch_me = paths["/api/v1/me"]["patch"]
     schema_ref = patch_me["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     schema = document["components"]["schemas"][schema_ref.rsplit("/", 1)[1]]
-    assert {"locale", "timezone", "telegram_chat_id", "phone"} <= set(schema["properties"])
+    assert {"locale", "timezone", "phone"} <= set(schema["properties"])
+    assert "telegram_chat_id" not in schema["properties"]
+    link = paths["/api/v1/me/telegram-link"]
+    assert set(link) >= {"post", "delete"}
+    assert "201" in link["post"]["responses"]
     assert "422" in patch_me["responses"]
     upload = paths["/api/v1/training-sessions/{session_id}/materials"]["post"]["requestBody"]
     form = upload["content"]["multipart/form-data"]["schema"]

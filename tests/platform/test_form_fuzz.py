@@ -128,10 +128,12 @@ COMMON = {
     "/notifications/read-all",
     "/profile",
     "/profile/password",
+    "/profile/telegram",
     "/profile/tokens",
 }
 EXPECTED = {
-    "learner": COMMON | {"/status/attendee/{id}"},
+    # the demo's John is a contact whose chat id staff entered: he can unlink it
+    "learner": COMMON | {"/profile/telegram/unlink", "/status/attendee/{id}"},
     "trainer": COMMON
     | {
         "/onboarding/requests/{id}/sessions",

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import insert, select, text
 
 from portal.core import migrations
 from portal.extensions import db
+from tests.conftest import database_url
+from tests.conftest import test_config as config_for_tests
 
 
 def test_migrations_and_models_agree(app):
@@ -63,3 +69,71 @@ def test_the_flask_db_commands_are_still_there(app):
     assert runner.invoke(args=["db", "current"]).exit_code == 0
     assert runner.invoke(args=["db", "nosuch"]).exit_code == 2  # click's usage error
     assert runner.invoke(args=["db", "downgrade", "zzzz"]).exit_code == 1  # Alembic's failure
+
+
+BEFORE_ONE_CHAT_PER_PERSON = "b3f0a6d2e917"
+
+
+@pytest.fixture
+def empty_database(tmp_path, app):
+    """A database of its own for a migration to run on: a SQLite file, or on PostgreSQL a
+    schema of the test database (dropped afterwards)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            yield f"sqlite:///{tmp_path}/migrated.db"
+            return
+        db.session.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        db.session.execute(text("CREATE SCHEMA migration_check"))
+        db.session.commit()
+    url = database_url()
+    yield url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dmigration_check"
+    with app.app_context():
+        db.session.execute(text("DROP SCHEMA migration_check CASCADE"))
+        db.session.commit()
+
+
+def test_a_chat_id_held_by_several_people_is_taken_from_all_before_it_becomes_unique(
+    empty_database,
+):
+    """Nothing tells who really owns a chat id several profiles hold (any profile could type
+    another person's): none keeps it, and its owner links it again. Blank ones become NULL and
+    padded ones are trimmed, so they neither collide nor slip past the constraint."""
+    from flask_migrate import upgrade as upgrade_to
+
+    from portal import create_app
+    from portal.accounts.models import Organisation, User
+
+    old = create_app(config_for_tests(SQLALCHEMY_DATABASE_URI=empty_database))
+    migrations.configure(old)
+    held = {"a": "111", "b": "111", "c": " 222 ", "d": "", "e": "333", "f": None, "g": "  "}
+    with old.app_context():
+        upgrade_to(revision=BEFORE_ONE_CHAT_PER_PERSON)
+        org = uuid.uuid4()
+        now = datetime.now(UTC)
+        db.session.execute(
+            insert(Organisation.__table__).values(id=org, name="Old", slug="old", created_at=now)
+        )
+        db.session.execute(
+            insert(User.__table__),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "organisation_id": org,
+                    "email": f"{key}@old.example",
+                    "name": key,
+                    "role": "learner",
+                    "locale": "en",
+                    "timezone": "UTC",
+                    "is_active": True,
+                    "created_at": now,
+                    "telegram_chat_id": chat_id,
+                }
+                for key, chat_id in held.items()
+            ],
+        )
+        db.session.commit()
+        upgrade_to()
+        kept = dict(db.session.execute(select(User.name, User.telegram_chat_id)).all())
+        db.session.remove()
+        db.engine.dispose()
+    assert kept == {"a": None, "b": None, "c": "222", "d": None, "e": "333", "f": None, "g": None}

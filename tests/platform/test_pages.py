@@ -94,7 +94,6 @@ def test_profile_change_language_and_timezone(client, users):
             "name": "Zeynep Kaya",
             "locale": "tr",
             "timezone": "Europe/Istanbul",
-            "telegram_chat_id": "99887766",
             "phone": "+90 555 000 00 00",
         },
     )
@@ -102,12 +101,13 @@ def test_profile_change_language_and_timezone(client, users):
     page = client.get("/profile").get_data(as_text=True)
     assert '<html lang="tr">' in page
     assert "Profiliniz" in page
+    assert 'name="telegram_chat_id"' not in page  # a chat is linked by the bot, never typed
     db.session.expire_all()
     user = db.session.get(User, users["learner"].id)
-    assert (user.locale, user.timezone, user.telegram_chat_id) == (
+    assert (user.locale, user.timezone, user.phone) == (
         "tr",
         "Europe/Istanbul",
-        "99887766",
+        "+90 555 000 00 00",
     )
 
 
