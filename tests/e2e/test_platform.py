@@ -40,6 +40,18 @@ def test_login_switch_to_turkish_and_logout(open_page, people):
     assert page.csp_errors == []
 
 
+def test_form_errors_show_in_place(open_page, people):
+    """A form refused with 422 is swapped in with its errors (htmx leaves 4xx answers out
+    unless told otherwise)."""
+    page = open_page()
+    log_in(page, people["learner"], PASSWORD)
+    page.goto("/profile")
+    page.fill("#name", "")
+    page.click("#profile-form button[type=submit]")
+    expect(page.locator("#profile-form .errors")).to_contain_text("Required.")
+    assert page.csp_errors == []
+
+
 AXE_PAGES = (
     ("anonymous", "/login"),
     ("admin", "/"),
