@@ -13,13 +13,50 @@ from portal import queue
 from portal.queue.jobs import bind_app
 from worker.schedule import Ticker
 
+# The listening thread sleeps 2 s after a connection error before it looks at its flag again.
+_PUBSUB_STOP_SECONDS = 5
+
+
+class ProcessWorker(SimpleWorker):
+    """`portal worker`'s RQ worker: jobs in the worker's process, no fork per job.
+
+    It listens on RQ's command channel (`rq.command.send_shutdown_command` stops it warmly)
+    and stops its listening thread without waiting for a subscription that never comes.
+    """
+
+    def unsubscribe(self):
+        # RQ sends UNSUBSCRIBE, then stops the listening thread, and redis-py's (8.2) stop()
+        # waits for it without a limit. A thread that reads the UNSUBSCRIBE's answer before its
+        # running flag is cleared goes back to get_message(), which, with no subscription
+        # left, waits the full 60 s of RQ's poll for one: stop() waited that long. Clearing
+        # the flag first means the answer wakes a thread that then leaves at once.
+        thread = self.pubsub_thread
+        if thread is None:
+            return
+        thread.stop(timeout=0)  # only clears the running flag: the thread is still reading
+        self.pubsub.unsubscribe()
+        thread.join(_PUBSUB_STOP_SECONDS)
+        self.pubsub.close()
+
 
 class ThreadWorker(SimpleWorker):
-    """An RQ worker that runs jobs in its own thread (no fork, no signal handlers)."""
+    """An RQ worker that runs jobs in its own thread (no fork, no signal handlers).
+
+    It does not listen on RQ's command channel: a thread worker has no work horse for the
+    kill-horse and stop-job commands, and RQ's shutdown command interrupts the whole
+    process (the web server, or the program that drains the queue). Not listening also
+    spares each drain a pub/sub connection and a thread.
+    """
 
     death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self):
+        pass
+
+    def subscribe(self):
+        pass
+
+    def unsubscribe(self):
         pass
 
     def heartbeat(self, timeout=None, pipeline=None):
@@ -68,7 +105,7 @@ def run_redis_worker(app, queue_names=queue.QUEUES, burst: bool = False) -> None
     ticker.start()
     try:
         # No fork per job: the app, its engine and its pool are built once per process.
-        worker = SimpleWorker(
+        worker = ProcessWorker(
             [queue.get_queue(name, app) for name in queue_names],
             connection=queue.connection(app),
         )

@@ -7,9 +7,10 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from redis.client import PubSub
 
 from portal import queue
-from worker.runner import EmbeddedWorker
+from worker.runner import EmbeddedWorker, ProcessWorker
 from worker.schedule import Periodic, tick
 
 
@@ -54,6 +55,49 @@ def test_embedded_worker_thread_runs_jobs_and_reports_healthy(app, client):
         }
     finally:
         runner.stop()
+
+
+def test_thread_workers_run_jobs_without_a_command_listener(app, run_jobs, monkeypatch):
+    """RQ's shutdown command interrupts the whole process and a thread worker has no work
+    horse to kill: neither a drain nor the embedded worker listens for RQ's commands."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a thread worker started a pub/sub listener")
+
+    monkeypatch.setattr(PubSub, "run_in_thread", refuse)
+    token = uuid.uuid4().hex
+    queue.enqueue("worker.jobs.maintenance.ping", token)
+    assert run_jobs() is True
+    runner = EmbeddedWorker(app).start()
+    try:
+        queue.enqueue("worker.jobs.maintenance.ping", token + "-embedded", queue="messages")
+        assert _wait_for(lambda: queue.connection().get(f"portal:ping:{token}-embedded") == b"pong")
+    finally:
+        runner.stop()
+    assert not runner.thread.is_alive()
+
+
+def test_the_worker_process_stops_its_command_listener_at_once(app, monkeypatch):
+    """`portal worker` listens for RQ's commands in a thread. RQ stopped it by unsubscribing
+    first: when the thread read that answer before being told to stop, it went back to
+    waiting 60 s for a subscription, and the worker's exit waited with it (redis-py's
+    stop() has no limit). Here the listener always reads the answer before the worker goes
+    on, the slowest case: it must be gone when unsubscribe() returns."""
+    worker = ProcessWorker([queue.get_queue("default")], connection=queue.connection(app))
+    worker.subscribe()
+    listener = worker.pubsub_thread
+    send_unsubscribe = worker.pubsub.unsubscribe
+
+    def unsubscribe_then_wait_for_the_listener(*args):
+        sent = send_unsubscribe(*args)
+        assert _wait_for(lambda: not worker.pubsub.subscribed, seconds=5)
+        return sent
+
+    monkeypatch.setattr(worker.pubsub, "unsubscribe", unsubscribe_then_wait_for_the_listener)
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert not listener.is_alive()
+    assert time.monotonic() - started < 5
 
 
 def test_healthz_reports_redis_down(app, client):
