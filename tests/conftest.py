@@ -56,14 +56,24 @@ def drop_everything(app) -> None:
 
 
 def empty_tables(app) -> None:
+    """Delete the rows of the tables the test wrote to, children before parents.
+
+    One query asks which tables have rows (an EXISTS each, microseconds on an empty table),
+    so a test pays for the tables it used rather than for every table of the schema.
+    Rolling back cannot isolate these tests: each request commits in its own session, as in
+    production, and some tests write from other threads, connections or processes.
+    PostgreSQL's TRUNCATE is not used: it makes new files for each table and index it
+    empties, and it must take every table whose foreign keys point at one it empties (nearly
+    all of them once an organisation exists): about 50 ms per test against 7 ms here.
+    """
     with app.app_context():
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(table.delete())
+        quote = db.engine.dialect.identifier_preparer.format_table
+        names = [quote(table) for table in reversed(db.metadata.sorted_tables)]
+        probe = "SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM {name})" for name in names)
+        has_rows = db.session.execute(text(probe)).one()
+        for name, written in zip(names, has_rows, strict=True):
+            if written:
+                db.session.execute(text(f"DELETE FROM {name}"))
         db.session.commit()
 
 
