@@ -1,4 +1,6 @@
-"""The status history of every machine, and the outbox of events handled after commit."""
+"""The status history of every machine, and the outbox of events handled after commit: one
+row per event and one per (event, after-commit handler), the unit a worker claims, runs and
+records on its own."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ class StatusChange(db.Model):
 
 
 class DomainEvent(db.Model):
-    """An event whose after-commit handlers (rules, integrations) still have to run."""
+    """An event with after-commit handlers (rules, integrations): dispatched once every one of
+    its handlings is done."""
 
     __tablename__ = "domain_events"
     __table_args__ = (Index("ix_domain_events_pending", "dispatched_at", "created_at"),)
@@ -58,5 +61,28 @@ class DomainEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    handlings: Mapped[list[DomainEventHandling]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+
+class DomainEventHandling(db.Model):
+    """One after-commit handler's work on one event, written with the event. A worker claims it
+    for a lease, runs the handler with no lock held, and records it done or failed; a failed
+    handling is retried alone, never re-running the handlings that succeeded."""
+
+    __tablename__ = "domain_event_handlings"
+    __table_args__ = (Index("ix_domain_event_handlings_pending", "done_at", "created_at"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("domain_events.id"), primary_key=True)
+    # The handler's stable name, `module.function` (see portal.workflow.events.handler_name).
+    handler: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A worker running it holds it until then; a worker that died lets it go when it is over.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    event: Mapped[DomainEvent] = relationship(back_populates="handlings")

@@ -248,7 +248,8 @@ def test_the_relay_goes_past_a_job_in_flight_and_hands_over_one_that_died(
         lost_job = jobs[rows[str(lost.id)]]
         integrations.remove(lost_job)
         lost_job.delete()
-        assert Job.exists(f"event-{rows[str(waiting.id)]}", connection=integrations.connection)
+        waiting_job = events.handling_job_id(rows[str(waiting.id)], events.handler_name(remember))
+        assert Job.exists(waiting_job, connection=integrations.connection)
         assert outbox.relay(now=utcnow() + timedelta(minutes=1)) == 2
         run_jobs()
         assert outbox.relay(now=utcnow() + timedelta(minutes=2)) == 0

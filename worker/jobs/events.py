@@ -1,4 +1,5 @@
-"""After-commit event handlers (workflow rules, integrations), run by a worker."""
+"""After-commit event handlers (workflow rules, integrations), run by a worker: one job per
+handler and event, so a failing handler is retried alone."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from portal.workflow import outbox
 
 
 @job
-def dispatch_event(event_id: str) -> bool:
-    return outbox.dispatch(event_id)
+def handle_event(event_id: str, handler: str) -> bool:
+    return outbox.handle(event_id, handler)
 
 
 @job
